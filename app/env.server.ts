@@ -1,0 +1,68 @@
+import { z } from "zod";
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS_URL,
+  EnvError,
+  logLevel,
+  nodeEnv,
+  postgresUrl,
+  redisUrl,
+  withoutEmpty,
+} from "./lib/env-schema";
+
+// Embedded defaults make `npm run dev` work with no accounts; production must name
+// its own secrets (checked below) so a forgotten variable never ships a dev key.
+const DEV_API_KEY = "atelier-dev-api-key";
+const DEV_API_SECRET = "atelier-dev-api-secret-not-for-production";
+
+const schema = z
+  .object({
+    NODE_ENV: nodeEnv,
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    REDIS_URL: redisUrl.default(DEFAULT_REDIS_URL),
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("atelier"),
+    SHOPIFY_API_KEY: z.string().min(1).default(DEV_API_KEY),
+    SHOPIFY_API_SECRET: z.string().min(16).default(DEV_API_SECRET),
+    SHOPIFY_APP_URL: z.string().url().default("http://127.0.0.1:3000"),
+    SCOPES: z
+      .string()
+      .regex(/^[a-z_]+(,[a-z_]+)*$/, "comma-separated scopes without spaces")
+      .default("read_products,write_products,write_files"),
+    SHOP_CUSTOM_DOMAIN: z.string().optional(),
+    DEV_SHOP_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/)
+      .default("atelier-dev.myshopify.com"),
+    WELCOME_BONUS_CREDITS: z.coerce.number().int().min(0).max(1000).default(10),
+    LOG_LEVEL: logLevel,
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    if (env.SHOPIFY_API_KEY === DEV_API_KEY) {
+      ctx.addIssue({ code: "custom", path: ["SHOPIFY_API_KEY"], message: "required in production" });
+    }
+    if (env.SHOPIFY_API_SECRET === DEV_API_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SHOPIFY_API_SECRET"], message: "required in production" });
+    }
+    if (!env.SHOPIFY_APP_URL.startsWith("https://")) {
+      ctx.addIssue({ code: "custom", path: ["SHOPIFY_APP_URL"], message: "must be https:// in production" });
+    }
+  });
+
+export type AppEnv = z.infer<typeof schema>;
+
+export function parseAppEnv(source: NodeJS.ProcessEnv): AppEnv {
+  const result = schema.safeParse(withoutEmpty(source));
+  if (!result.success) throw new EnvError("app", result.error);
+  return result.data;
+}
+
+let cached: AppEnv | undefined;
+
+/** The app's validated configuration; throws naming every bad variable. */
+export function appEnv(): AppEnv {
+  cached ??= parseAppEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,48 @@
+import type { Db } from "./prisma.server";
+import { grantWelcomeBonus } from "./credits/operations.server";
+
+export const shopDomain = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
+/**
+ * Called after every successful install or re-auth: creates or revives the shop row
+ * and grants the welcome bonus, which its key makes a once-per-shop event.
+ */
+export async function recordInstall(
+  db: Db,
+  p: { domain: string; name?: string | null; email?: string | null; currency?: string | null; welcomeCredits: number },
+) {
+  if (!shopDomain.test(p.domain)) throw new Error(`not a shop domain: ${p.domain}`);
+  const existing = await db.shop.findUnique({ where: { domain: p.domain } });
+  const details = {
+    ...(p.name ? { name: p.name } : {}),
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.currency ? { currency: p.currency } : {}),
+  };
+  const shop = existing
+    ? await db.shop.update({
+        where: { id: existing.id },
+        // A reinstall starts a new installation period.
+        data: existing.uninstalledAt || !existing.installedAt
+          ? { ...details, installedAt: new Date(), uninstalledAt: null }
+          : details,
+      })
+    : await db.shop
+        .create({ data: { domain: p.domain, ...details, installedAt: new Date() } })
+        .catch(async (error: unknown) => {
+          // Two first requests raced; the other one created the row.
+          const raced = await db.shop.findUnique({ where: { domain: p.domain } });
+          if (!raced) throw error;
+          return raced;
+        });
+  await grantWelcomeBonus(db, shop.id, p.welcomeCredits);
+  return shop;
+}
+
+export async function findShopByDomain(db: Db, domain: string) {
+  return db.shop.findUnique({ where: { domain } });
+}
+
+export async function recordUninstall(db: Db, domain: string) {
+  await db.session.deleteMany({ where: { shop: domain } });
+  await db.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
+}
