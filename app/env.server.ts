@@ -53,7 +53,7 @@ const schema = z
 
 export type AppEnv = z.infer<typeof schema>;
 
-export function parseAppEnv(source: NodeJS.ProcessEnv): AppEnv {
+export function parseAppEnv(source: Record<string, string | undefined>): AppEnv {
   const result = schema.safeParse(withoutEmpty(source));
   if (!result.success) throw new EnvError("app", result.error);
   return result.data;

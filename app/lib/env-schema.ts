@@ -33,7 +33,7 @@ export class EnvError extends Error {
 }
 
 /** Treats empty strings as unset, the way `.env` files and CI secrets often pass them. */
-export function withoutEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
+export function withoutEmpty(source: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== "")) as Record<
     string,
     string

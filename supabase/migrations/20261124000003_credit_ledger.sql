@@ -234,12 +234,11 @@ begin
 
   -- The unique indexes and the apply trigger enforce these too; checking first turns
   -- them into answers instead of errors.
-  select i.job_id into v_conflict
-    from pg_temp.credits_post_input i
-   where i.tx_type in ('spend', 'refund')
-     and (exists (select 1 from public.credits_ledger l where l.job_id = i.job_id and l.tx_type = i.tx_type)
-          or (select count(*) from pg_temp.credits_post_input j
-               where j.job_id = i.job_id and j.tx_type = i.tx_type) > 1)
+  select d.job_id into v_conflict
+    from (select job_id, tx_type, count(*) over (partition by job_id, tx_type) as n
+            from pg_temp.credits_post_input where tx_type in ('spend', 'refund')) d
+   where d.n > 1
+      or exists (select 1 from public.credits_ledger l where l.job_id = d.job_id and l.tx_type = d.tx_type)
    limit 1;
   if found then
     return jsonb_build_object('status', 'duplicate_job', 'job_id', v_conflict);
@@ -251,8 +250,8 @@ begin
        where l.job_id = i.job_id and l.tx_type = 'spend' and l.shop_id = p_shop_id
       union all
       select amount from pg_temp.credits_post_input j
-       where j.job_id = i.job_id and j.tx_type = 'spend' and j.ord < i.ord
-    ) s on true
+       where i.tx_type = 'refund' and j.job_id = i.job_id and j.tx_type = 'spend' and j.ord < i.ord
+    ) s on i.tx_type = 'refund'
    where i.tx_type = 'refund' and (s.amount is null or i.amount > -s.amount)
    limit 1;
   if found then

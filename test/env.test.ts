@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { parseAppEnv } from "~/env.server";
+import { parseWorkerEnv } from "../worker/env.server";
+
+describe("configuration", () => {
+  it("works with no variables at all in development (the embedded defaults)", () => {
+    const env = parseAppEnv({});
+    expect(env).toMatchObject({ NODE_ENV: "development", PORT: 3000, WELCOME_BONUS_CREDITS: 10 });
+    expect(parseWorkerEnv({}).WORKER_QUEUES).toEqual(["import", "generate", "publish", "maintenance"]);
+  });
+
+  it("names every bad field at once", () => {
+    expect(() => parseAppEnv({ PORT: "abc", DATABASE_URL: "mysql://x", REDIS_URL: "nope" })).toThrow(
+      /PORT[\s\S]*DATABASE_URL[\s\S]*REDIS_URL/,
+    );
+    expect(() => parseWorkerEnv({ WORKER_QUEUES: "generate,bogus" })).toThrow(/WORKER_QUEUES/);
+  });
+
+  it("refuses development secrets in production", () => {
+    const error = (() => {
+      try {
+        parseAppEnv({ NODE_ENV: "production" });
+      } catch (e) {
+        return String(e);
+      }
+    })();
+    expect(error).toMatch(/SHOPIFY_API_KEY: required in production/);
+    expect(error).toMatch(/SHOPIFY_API_SECRET: required in production/);
+    expect(error).toMatch(/SHOPIFY_APP_URL: must be https/);
+    expect(
+      parseAppEnv({
+        NODE_ENV: "production",
+        SHOPIFY_API_KEY: "k",
+        SHOPIFY_API_SECRET: "s".repeat(32),
+        SHOPIFY_APP_URL: "https://atelier.example.com",
+      }).NODE_ENV,
+    ).toBe("production");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseAppEnv({ PORT: "", DATABASE_URL: "" }).PORT).toBe(3000);
+  });
+});

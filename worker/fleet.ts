@@ -1,0 +1,56 @@
+import { Worker } from "bullmq";
+import pino, { type Logger } from "pino";
+import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
+import type { WorkerEnv } from "./env.server";
+import { maintenanceProcessor } from "./maintenance";
+import { makeQueue, redisConnection, type QueueName } from "./queues";
+
+export interface Fleet {
+  workers: Worker[];
+  db: PrismaHandle;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a worker for each configured queue that has a processor in this version,
+ * and schedules the recurring maintenance jobs.
+ */
+export async function startFleet(env: WorkerEnv, log: Logger = pino({ name: "atelier-worker", level: env.LOG_LEVEL })): Promise<Fleet> {
+  const db = createPrisma(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
+  const connection = redisConnection(env.REDIS_URL);
+  const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
+    maintenance: maintenanceProcessor(db.prisma, log),
+  };
+  const workers: Worker[] = [];
+  for (const name of env.WORKER_QUEUES) {
+    const processor = processors[name];
+    if (!processor) continue;
+    const worker = new Worker(name, processor, { connection: redisConnection(env.REDIS_URL), prefix: env.REDIS_PREFIX });
+    worker.on("failed", (job, err) => log.error({ queue: name, jobId: job?.id, err }, "job failed"));
+    worker.on("error", (err) => log.error({ queue: name, err }, "worker error"));
+    workers.push(worker);
+  }
+  if (env.WORKER_QUEUES.includes("maintenance")) {
+    const queue = makeQueue("maintenance", connection, env.REDIS_PREFIX);
+    await queue.upsertJobScheduler(
+      "reconcile-ledger",
+      { every: env.LEDGER_RECONCILE_EVERY_MS },
+      { name: "reconcile-ledger", data: { task: "reconcile-ledger" } },
+    );
+    await queue.close();
+  }
+  log.info({ queues: workers.map((w) => w.name) }, "worker fleet started");
+  return {
+    workers,
+    db,
+    log,
+    async close() {
+      // Let running jobs finish; BullMQ re-queues whatever a killed process held.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(workers.map((w) => w.disconnect()));
+      connection.disconnect();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Job } from "bullmq";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { ledgerDiscrepancies } from "../app/services/credits/queries.server";
+import type { Db } from "../app/services/prisma.server";
+
+export const maintenanceJob = z.discriminatedUnion("task", [z.object({ task: z.literal("reconcile-ledger") })]);
+export type MaintenanceJob = z.infer<typeof maintenanceJob>;
+
+export interface ReconcileResult {
+  discrepancies: number;
+}
+
+/**
+ * Checks that every cached balance equals the sum of its ledger. The database
+ * enforces this on every write; a discrepancy means someone bypassed it (e.g. by
+ * disabling triggers), so it is reported loudly, never "fixed" silently.
+ */
+export function maintenanceProcessor(db: Db, log: Logger) {
+  return async (job: Job): Promise<ReconcileResult> => {
+    const data = maintenanceJob.parse(job.data);
+    switch (data.task) {
+      case "reconcile-ledger": {
+        const rows = await ledgerDiscrepancies(db);
+        for (const r of rows) {
+          log.error({ shopId: r.shop_id, balance: r.balance, ledgerTotal: Number(r.ledger_total) }, "balance differs from ledger");
+        }
+        return { discrepancies: rows.length };
+      }
+    }
+  };
+}
