@@ -14,7 +14,22 @@ export default tseslint.config(
   },
   {
     files: ["**/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly" } },
+    languageOptions: {
+      globals: { console: "readonly", process: "readonly", URL: "readonly", Request: "readonly", Headers: "readonly" },
+    },
+  },
+  {
+    // Plain scripts served to browsers by the simulated shop.
+    files: ["dev/**/public/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: Object.fromEntries(
+        [
+          "window", "document", "location", "fetch", "URL", "URLSearchParams", "Headers", "Request", "Map",
+          "Promise", "CustomEvent", "HTMLElement", "customElements", "MutationObserver", "atob", "setTimeout",
+        ].map((g) => [g, "readonly"]),
+      ),
+    },
   },
   {
     // Domain services are shared with the worker: no Remix, no BullMQ in them.

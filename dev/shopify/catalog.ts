@@ -1,0 +1,104 @@
+// Deterministic apparel catalog for a simulated shop: the same seed and size always
+// give the same products, media and variants.
+
+export const GARMENTS = ["tee", "hoodie", "dress", "jeans", "jacket"] as const;
+export type Garment = (typeof GARMENTS)[number];
+export const PATTERNS = ["solid", "stripes", "dots", "check"] as const;
+export type Pattern = (typeof PATTERNS)[number];
+
+export const COLOURS: Record<string, string> = {
+  Black: "#1f1f1f",
+  White: "#f4f4f0",
+  Navy: "#1d2b4f",
+  Olive: "#5b6b2f",
+  Rust: "#a4461f",
+  Sky: "#7fb3d5",
+  Blush: "#e8b4b8",
+  Sand: "#d8c3a0",
+  Forest: "#24503a",
+  Burgundy: "#6d1a2c",
+};
+
+const TYPES: Record<Garment, string> = { tee: "T-Shirt", hoodie: "Hoodie", dress: "Dress", jeans: "Jeans", jacket: "Jacket" };
+const ADJECTIVES = ["Classic", "Relaxed", "Everyday", "Organic", "Vintage", "Cropped", "Oversized", "Tailored", "Essential", "Summer"];
+const VENDORS = ["Atelier Basics", "North Loom", "Salt & Thread", "Maison Verde"];
+const TAGS = ["summer", "winter", "new", "bestseller", "organic", "sale", "unisex", "limited"];
+const SIZES = ["XS", "S", "M", "L", "XL"];
+
+export interface ImageSpec {
+  garment: Garment;
+  colour: string;
+  pattern: Pattern;
+  view: "front" | "back" | "detail";
+}
+
+export interface GeneratedProduct {
+  index: number;
+  title: string;
+  handle: string;
+  status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+  productType: string;
+  vendor: string;
+  tags: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  images: ImageSpec[];
+  variants: { title: string; sku: string; price: string }[];
+}
+
+/** mulberry32: small, fast, deterministic. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export function generateCatalog(seed: number, count: number): GeneratedProduct[] {
+  const rand = prng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const colourNames = Object.keys(COLOURS);
+  const epoch = Date.UTC(2026, 0, 1);
+  const products: GeneratedProduct[] = [];
+  for (let i = 0; i < count; i++) {
+    const garment = GARMENTS[i % GARMENTS.length]!;
+    const colour = pick(colourNames);
+    const pattern = rand() < 0.6 ? "solid" : pick(PATTERNS);
+    const title = `${pick(ADJECTIVES)} ${colour} ${pattern === "solid" ? "" : `${pattern[0]!.toUpperCase()}${pattern.slice(1)} `}${TYPES[garment]}`;
+    const imageRoll = rand();
+    // About one product in ten has no photo at all, a third have several.
+    const imageCount = imageRoll < 0.1 ? 0 : imageRoll < 0.65 ? 1 : imageRoll < 0.9 ? 2 : 3;
+    const views: ImageSpec["view"][] = ["front", "back", "detail"];
+    const createdAt = new Date(epoch + Math.floor(rand() * 300) * 86_400_000 + i * 1000);
+    const updatedAt = new Date(createdAt.getTime() + Math.floor(rand() * 20) * 86_400_000);
+    const statusRoll = rand();
+    const tagCount = Math.floor(rand() * 3);
+    const tags = [...new Set(Array.from({ length: tagCount }, () => pick(TAGS)))].sort();
+    const sizes = garment === "jeans" ? ["28", "30", "32", "34"] : SIZES.slice(0, 3 + Math.floor(rand() * 3));
+    const price = (19 + Math.floor(rand() * 12) * 10 + 0.99).toFixed(2);
+    products.push({
+      index: i,
+      title: title.replace(/\s+/g, " ").trim(),
+      handle: `${title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${i + 1}`,
+      status: statusRoll < 0.8 ? "ACTIVE" : statusRoll < 0.93 ? "DRAFT" : "ARCHIVED",
+      productType: TYPES[garment],
+      vendor: pick(VENDORS),
+      tags,
+      createdAt,
+      updatedAt,
+      images: views.slice(0, imageCount).map((view) => ({ garment, colour, pattern, view })),
+      variants: sizes.map((size) => ({ title: size, sku: `AT-${i + 1}-${size}`, price })),
+    });
+  }
+  return products;
+}

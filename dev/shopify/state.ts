@@ -1,0 +1,196 @@
+import { generateCatalog, hashSeed, type ImageSpec } from "./catalog";
+
+export type MediaStatus = "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
+
+export interface MediaRecord {
+  id: number;
+  alt: string | null;
+  status: MediaStatus;
+  mimeType: string;
+  width: number | null;
+  height: number | null;
+  source: { kind: "generated"; spec: ImageSpec } | { kind: "bytes"; bytes: Buffer; filename: string };
+  originalSource: string | null;
+  errors: { code: string; message: string; details: string | null }[];
+  productIds: Set<number>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ProductRecord {
+  id: number;
+  title: string;
+  handle: string;
+  status: "ACTIVE" | "DRAFT" | "ARCHIVED";
+  productType: string;
+  vendor: string;
+  tags: string[];
+  descriptionHtml: string;
+  createdAt: Date;
+  updatedAt: Date;
+  mediaIds: number[];
+  variantIds: number[];
+}
+
+export interface VariantRecord {
+  id: number;
+  productId: number;
+  title: string;
+  sku: string;
+  price: string;
+  position: number;
+  mediaIds: number[];
+}
+
+export interface BulkOperationRecord {
+  id: number;
+  query: string;
+  status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
+  createdAt: Date;
+  completedAt: Date | null;
+  objectCount: number;
+  rootObjectCount: number;
+  jsonl: string | null;
+  errorCode: string | null;
+}
+
+export interface PurchaseRecord {
+  id: number;
+  name: string;
+  amount: string;
+  currencyCode: string;
+  test: boolean;
+  returnUrl: string;
+  status: "PENDING" | "ACTIVE" | "DECLINED" | "EXPIRED";
+  createdAt: Date;
+}
+
+export interface ShopState {
+  domain: string;
+  numericId: number;
+  name: string;
+  email: string;
+  currencyCode: string;
+  products: Map<number, ProductRecord>;
+  media: Map<number, MediaRecord>;
+  variants: Map<number, VariantRecord>;
+  bulkOperations: Map<number, BulkOperationRecord>;
+  purchases: Map<number, PurchaseRecord>;
+  bucket: { available: number; at: number };
+  nextId: number;
+  installed: boolean;
+  scopes: string[];
+}
+
+export interface StateOptions {
+  products: number;
+  seed: number;
+  bucketSize: number;
+  scopes: string[];
+}
+
+/** Every simulated shop, created on first use with its deterministic catalog. */
+export class SimState {
+  private shops = new Map<string, ShopState>();
+  constructor(readonly options: StateOptions) {}
+
+  shop(domain: string): ShopState {
+    let shop = this.shops.get(domain);
+    if (!shop) {
+      shop = this.create(domain);
+      this.shops.set(domain, shop);
+    }
+    return shop;
+  }
+
+  allShops(): ShopState[] {
+    return [...this.shops.values()];
+  }
+
+  private create(domain: string): ShopState {
+    const seed = hashSeed(`${this.options.seed}:${domain}`);
+    const label = domain.replace(/\.myshopify\.com$/, "");
+    const shop: ShopState = {
+      domain,
+      numericId: 60_000_000 + (seed % 1_000_000),
+      name: label
+        .split("-")
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join(" "),
+      email: `owner@${label}.example`,
+      currencyCode: "USD",
+      products: new Map(),
+      media: new Map(),
+      variants: new Map(),
+      bulkOperations: new Map(),
+      purchases: new Map(),
+      bucket: { available: this.options.bucketSize, at: Date.now() },
+      nextId: 1,
+      installed: false,
+      scopes: this.options.scopes,
+    };
+    let productId = 8_000_000_000;
+    let mediaId = 30_000_000_000;
+    let variantId = 45_000_000_000;
+    for (const p of generateCatalog(seed, this.options.products)) {
+      const id = ++productId;
+      const mediaIds = p.images.map((spec) => {
+        const m: MediaRecord = {
+          id: ++mediaId,
+          alt: `${p.title} (${spec.view})`,
+          status: "READY",
+          mimeType: "image/jpeg",
+          width: 800,
+          height: 800,
+          source: { kind: "generated", spec },
+          originalSource: null,
+          errors: [],
+          productIds: new Set([id]),
+          version: 1,
+          createdAt: p.createdAt,
+          updatedAt: p.createdAt,
+        };
+        shop.media.set(m.id, m);
+        return m.id;
+      });
+      const variantIds = p.variants.map((v, position) => {
+        const record: VariantRecord = { id: ++variantId, productId: id, position: position + 1, mediaIds: [], ...v };
+        shop.variants.set(record.id, record);
+        return record.id;
+      });
+      shop.products.set(id, {
+        id,
+        title: p.title,
+        handle: p.handle,
+        status: p.status,
+        productType: p.productType,
+        vendor: p.vendor,
+        tags: p.tags,
+        descriptionHtml: `<p>${p.title}.</p>`,
+        createdAt: p.createdAt,
+        updatedAt: p.updatedAt,
+        mediaIds,
+        variantIds,
+      });
+    }
+    shop.nextId = mediaId + 1;
+    return shop;
+  }
+
+  /** New ids for objects created at runtime (media, bulk operations, purchases). */
+  newId(shop: ShopState): number {
+    return shop.nextId++;
+  }
+}
+
+export function gid(type: string, id: number | string): string {
+  return `gid://shopify/${type}/${id}`;
+}
+
+export function parseGid(value: string, type?: string): { type: string; id: number } | null {
+  const m = /^gid:\/\/shopify\/(\w+)\/(\d+)(\?.*)?$/.exec(value);
+  if (!m) return null;
+  if (type && m[1] !== type) return null;
+  return { type: m[1]!, id: Number(m[2]) };
+}
