@@ -7,7 +7,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "app/**/*.test.ts", "worker/**/*.test.ts", "dev/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     // Gives every test file its own database, copied from the migrated template.
-    setupFiles: ["test/support/per-file-database.ts"],
+    setupFiles: ["test/support/route-fetch.ts", "test/support/per-file-database.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,

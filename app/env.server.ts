@@ -13,6 +13,7 @@ import {
 // Embedded defaults make `npm run dev` work with no accounts; production must name
 // its own secrets (checked below) so a forgotten variable never ships a dev key.
 const DEV_API_KEY = "atelier-dev-api-key";
+export const SHOPIFY_APP_BRIDGE_URL = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
 const DEV_API_SECRET = "atelier-dev-api-secret-not-for-production";
 
 const schema = z
@@ -37,6 +38,14 @@ const schema = z
       .default("atelier-dev.myshopify.com"),
     WELCOME_BONUS_CREDITS: z.coerce.number().int().min(0).max(1000).default(10),
     LOG_LEVEL: logLevel,
+    /** Where the embedded app loads App Bridge from; a local admin stand-in in development. */
+    APP_BRIDGE_URL: z.string().url().default(SHOPIFY_APP_BRIDGE_URL),
+    /** Extra origins allowed to frame the app (a local admin stand-in); development only. */
+    DEV_FRAME_ANCESTORS: z
+      .string()
+      .default("")
+      .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, "origins like http://127.0.0.1:3100"))),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -45,6 +54,12 @@ const schema = z
     }
     if (env.SHOPIFY_API_SECRET === DEV_API_SECRET) {
       ctx.addIssue({ code: "custom", path: ["SHOPIFY_API_SECRET"], message: "required in production" });
+    }
+    if (env.APP_BRIDGE_URL !== SHOPIFY_APP_BRIDGE_URL) {
+      ctx.addIssue({ code: "custom", path: ["APP_BRIDGE_URL"], message: "must be Shopify's App Bridge in production" });
+    }
+    if (env.DEV_FRAME_ANCESTORS.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["DEV_FRAME_ANCESTORS"], message: "not allowed in production" });
     }
     if (!env.SHOPIFY_APP_URL.startsWith("https://")) {
       ctx.addIssue({ code: "custom", path: ["SHOPIFY_APP_URL"], message: "must be https:// in production" });

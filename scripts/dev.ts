@@ -1,18 +1,36 @@
-// `npm run dev` after setup: the app (Remix on Vite) and the worker fleet, with
-// embedded defaults. Ctrl-C stops both.
+// `npm run dev` after setup: the simulated shop, the app (Remix on Vite) and the
+// worker fleet, with embedded defaults. Ctrl-C stops all of them.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import concurrently from "concurrently";
 import { parseAppEnv } from "../app/env.server";
 
 const env = parseAppEnv(process.env);
-const url = `http://127.0.0.1:${env.PORT}`;
+const simPort = Number(process.env.SIM_PORT ?? 3100);
+const simUrl = `http://127.0.0.1:${simPort}`;
+const appUrl = env.SHOPIFY_APP_URL;
+const router = pathToFileURL(path.resolve(import.meta.dirname, "../dev/shopify/route-fetch.mjs")).href;
+
+// The app and the worker reach the simulated shop through the fetch router; the app
+// loads the App Bridge stand-in and lets the simulated admin frame it.
+const shared = {
+  SHOPIFY_SIMULATOR_URL: simUrl,
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${router}`.trim(),
+};
+const appOnly = {
+  APP_BRIDGE_URL: `${simUrl}/app-bridge.js`,
+  DEV_FRAME_ANCESTORS: simUrl,
+};
+const adminUrl = `${simUrl}/admin/apps/atelier?shop=${env.DEV_SHOP_DOMAIN}`;
 
 const { result } = concurrently(
   [
-    { name: "app", command: "remix vite:dev", prefixColor: "cyan" },
-    { name: "worker", command: "tsx watch --clear-screen=false worker/index.ts", prefixColor: "magenta" },
+    { name: "shop", command: "tsx dev/shopify/main.ts", prefixColor: "yellow", env: { SIM_PORT: String(simPort) } },
+    { name: "app", command: "remix vite:dev", prefixColor: "cyan", env: { ...shared, ...appOnly } },
+    { name: "worker", command: "tsx watch --clear-screen=false worker/index.ts", prefixColor: "magenta", env: shared },
     {
       name: "info",
-      command: `node -e "setTimeout(() => console.log('\\n  Atelier is running: ${url}\\n  Embedded shop: ${env.DEV_SHOP_DOMAIN}\\n'), 2500)"`,
+      command: `node -e "setTimeout(() => console.log('\\n  Open Atelier inside the simulated Shopify admin:\\n  ${adminUrl}\\n  (app at ${appUrl})\\n'), 3000)"`,
       prefixColor: "green",
     },
   ],

@@ -2,6 +2,7 @@
 // migrates the database, generates the Prisma client and seeds the embedded-default
 // shop. With --test it prepares the migrated template that test files copy instead.
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from "../app/lib/env-schema";
+import { ensureChromium } from "./lib/chromium";
 import { ensureDatabase, ensurePostgres } from "./lib/postgres";
 import { ensureRedis } from "./lib/redis";
 import { ensureTestTemplate, generatePrismaClient, pushMigrations } from "./lib/schema";
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   await Promise.all([ensurePostgres(databaseUrl), ensureRedis(redisUrl)]);
   generatePrismaClient(databaseUrl);
   if (testMode) {
+    ensureChromium();
     const template = await ensureTestTemplate(databaseUrl);
     log(`test template ${template} ready (${Date.now() - started} ms)`);
     return;

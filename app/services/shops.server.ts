@@ -1,4 +1,4 @@
-import type { Db } from "./prisma.server";
+import { hasSqlState, type Db } from "./prisma.server";
 import { grantWelcomeBonus } from "./credits/operations.server";
 
 export const shopDomain = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
@@ -26,14 +26,12 @@ export async function recordInstall(
           ? { ...details, installedAt: new Date(), uninstalledAt: null }
           : details,
       })
-    : await db.shop
-        .create({ data: { domain: p.domain, ...details, installedAt: new Date() } })
-        .catch(async (error: unknown) => {
-          // Two first requests raced; the other one created the row.
-          const raced = await db.shop.findUnique({ where: { domain: p.domain } });
-          if (!raced) throw error;
-          return raced;
-        });
+    : await db.shop.create({ data: { domain: p.domain, ...details, installedAt: new Date() } }).catch((error: unknown) => {
+        // Two first requests raced and the other created the row: apply ours to it.
+        if ((error as { code?: string }).code !== "P2002" && !hasSqlState(error, "23505")) throw error;
+        return null;
+      });
+  if (!shop) return recordInstall(db, p);
   await grantWelcomeBonus(db, shop.id, p.welcomeCredits);
   return shop;
 }

@@ -85,37 +85,38 @@
     call("navMenu", { links: links });
   }
 
+  // Hidden by a style rule, not by attributes, so React's hydration sees the server's markup.
+  var style = document.createElement("style");
+  style.textContent = "ui-nav-menu,ui-title-bar{display:none!important}ui-modal:not([data-sim-open]){display:none}" +
+    "ui-modal[data-sim-open]{display:block;position:fixed;inset:10% 20%;z-index:1000;background:#fff;border-radius:12px;box-shadow:0 10px 40px #0004;padding:16px;overflow:auto}";
+  document.head.appendChild(style);
+
   function define(name, impl) {
     if (!customElements.get(name)) customElements.define(name, impl);
   }
   define("ui-nav-menu", class extends HTMLElement {
     connectedCallback() {
-      this.style.display = "none";
       syncNavMenu();
     }
   });
   define("ui-title-bar", class extends HTMLElement {
     connectedCallback() {
-      this.style.display = "none";
       call("title", { title: this.getAttribute("title") || "" });
     }
   });
   define("ui-modal", class extends HTMLElement {
-    connectedCallback() {
-      if (!this.hasAttribute("open")) this.style.display = "none";
-    }
     show() {
-      this.style.cssText = "display:block;position:fixed;inset:10% 20%;z-index:1000;background:#fff;border-radius:12px;box-shadow:0 10px 40px #0004;padding:16px;overflow:auto";
+      this.setAttribute("data-sim-open", "");
       this.dispatchEvent(new CustomEvent("show"));
       return Promise.resolve();
     }
     hide() {
-      this.style.display = "none";
+      this.removeAttribute("data-sim-open");
       this.dispatchEvent(new CustomEvent("hide"));
       return Promise.resolve();
     }
     toggle() {
-      return this.style.display === "none" ? this.show() : this.hide();
+      return this.hasAttribute("data-sim-open") ? this.hide() : this.show();
     }
   });
   new MutationObserver(syncNavMenu).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
