@@ -45,5 +45,14 @@ describe("install from the admin", () => {
     await expect.poll(() => frame.locator("#credit-balance").textContent(), { timeout: 20_000 }).toBe("10");
     expect(await h.prisma.creditLedgerEntry.count({ where: { shopId: row.id } })).toBe(1);
     expect(errors, app.logs.join("")).toEqual([]);
+
+    // Uninstalling: Shopify's webhook, signed with the app's secret, reaches the app.
+    const delivered = await fetch(`${sim.url}/__sim/webhooks`, {
+      method: "POST",
+      body: JSON.stringify({ topic: "app/uninstalled", shop, payload: { domain: shop } }),
+    }).then((r) => r.json() as Promise<{ status: number }>);
+    expect(delivered.status).toBe(200);
+    expect(await h.prisma.session.count({ where: { shop } })).toBe(0);
+    expect((await h.prisma.shop.findUniqueOrThrow({ where: { domain: shop } })).uninstalledAt).not.toBeNull();
   });
 });
