@@ -107,8 +107,9 @@ export function startBulkOperation(sim: SimRuntime, shop: ShopState, id: number,
           let roots = 0;
           let objects = 0;
           for (const value of Object.values(result.data)) {
-            if (!isConnection(value)) continue;
-            const nodes = value.edges ? value.edges.map((e) => e.node) : (value.nodes ?? []);
+            if (!value || typeof value !== "object") continue;
+            // A top-level connection gives one root per node; a single object (product(id:) { variants ... }) is one root.
+            const nodes = isConnection(value) ? (value.edges ? value.edges.map((e) => e.node) : (value.nodes ?? [])) : [value];
             for (const node of nodes) {
               roots++;
               objects += flatten(node as Json, null, lines);

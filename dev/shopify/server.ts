@@ -84,9 +84,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (!body || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, { errors: "Invalid request body" });
     const shop = state.shop(shopDomain);
     const ctx: SimContext = { shop, sim: runtime, bulk: false };
-    const isMutation = /^\s*mutation\b/.test(String((body as { query?: unknown }).query ?? ""));
-    const rootValue = isMutation ? mutationRoot(ctx) : queryRoot(ctx);
-    const result = await runGraphQL(schema, body, shop, rootValue, ctx, config);
+    // The root follows the operation's type as parsed, whatever comments or fragments precede it.
+    const rootFor = (operation: string) => (operation === "mutation" ? mutationRoot(ctx) : queryRoot(ctx));
+    const result = await runGraphQL(schema, body, shop, rootFor, ctx, config);
     send(res, result.status, result.body);
   }
 
@@ -159,8 +159,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (req.method === "POST" && p === "/__sim/webhooks") {
       const body = (await readJson(req)) as { topic?: string; shop?: string; payload?: unknown; eventId?: string };
       if (!body?.topic || !body.shop) throw new HttpError(400, { error: "topic and shop required" });
+      if (!/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(body.shop)) throw new HttpError(400, { error: "shop must be a myshopify.com domain" });
       if (!config.webhookPaths[body.topic]) throw new HttpError(400, { error: `no subscription for ${body.topic}` });
-      const delivered = await runtime.deliverWebhook(body.shop, body.topic, body.payload ?? {}, body.eventId);
+      if (body.eventId !== undefined && (typeof body.eventId !== "string" || body.eventId === "")) throw new HttpError(400, { error: "eventId must be a non-empty string" });
+      let delivered: { status: number };
+      try {
+        delivered = await runtime.deliverWebhook(body.shop, body.topic, body.payload ?? {}, body.eventId);
+      } catch (error) {
+        // The app did not answer at all: what Shopify would record as a failed delivery.
+        throw new HttpError(502, { error: `delivery to ${config.appUrl} failed: ${String((error as Error).cause ?? error)}` });
+      }
       send(res, 200, delivered);
       return;
     }

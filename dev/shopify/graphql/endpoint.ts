@@ -72,7 +72,7 @@ export async function runGraphQL(
   schema: GraphQLSchema,
   body: GraphQLRequestBody,
   shop: ShopState,
-  rootValue: Record<string, unknown>,
+  rootFor: (operation: "query" | "mutation" | "subscription") => Record<string, unknown>,
   context: unknown,
   config: ThrottleConfig,
 ): Promise<GraphQLResponse> {
@@ -131,7 +131,7 @@ export async function runGraphQL(
   const result = await execute({
     schema,
     document,
-    rootValue,
+    rootValue: rootFor(operation.operation),
     contextValue: context,
     variableValues: variables,
     operationName,

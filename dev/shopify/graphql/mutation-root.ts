@@ -1,8 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { parse } from "graphql";
+import {
+  getNamedType,
+  Kind,
+  NoDeprecatedCustomRule,
+  parse,
+  specifiedRules,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+} from "graphql";
 import { gid, parseGid, type MediaRecord, type ProductRecord } from "../state";
 import type { SimContext } from "../runtime";
 import { bulkOperationObject, mediaObject, productObject, purchaseObject, variantObject } from "./objects";
+import { loadAdminSchema } from "./schema";
 
 type UserError = { field: string[] | null; message: string; code?: string };
 
@@ -49,6 +61,58 @@ function validateMediaInputs(inputs: { mediaContentType: string; originalSource:
     }
   });
   return errors;
+}
+
+/**
+ * Why Shopify would refuse a bulk query, or null: it must be one valid query
+ * operation without variables, with at least one and at most five connections.
+ */
+function bulkQueryError(query: string): string | null {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (error) {
+    return `Invalid bulk query: ${(error as Error).message}`;
+  }
+  const schema = loadAdminSchema();
+  const invalid = validate(schema, document, [...specifiedRules, NoDeprecatedCustomRule]);
+  if (invalid.length) return `Invalid bulk query: ${invalid[0]!.message}`;
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length !== 1 || operations[0]!.operation !== "query") return "Bulk queries must contain exactly one query operation.";
+  if (operations[0]!.variableDefinitions?.length) return "Bulk queries cannot use variables.";
+  const typeInfo = new TypeInfo(schema);
+  let connections = 0;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: () => {
+        const type = typeInfo.getType();
+        if (type && getNamedType(type).name.endsWith("Connection")) connections++;
+      },
+    }),
+  );
+  if (connections === 0) return "Bulk queries must contain at least one connection.";
+  if (connections > 5) return "Bulk queries cannot contain more than 5 connections.";
+  return null;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Purchase ids are unique across every shop, as Shopify's are: apps key their
+ * records by the purchase id alone, so two shops must never share one.
+ */
+function nextPurchaseId(ctx: SimContext): number {
+  let max = 1_017_000_000;
+  for (const shop of ctx.sim.state.allShops()) for (const id of shop.purchases.keys()) max = Math.max(max, id);
+  return max + 1;
 }
 
 function detach(ctx: SimContext, product: ProductRecord, mediaId: number): void {
@@ -141,10 +205,10 @@ export function mutationRoot(ctx: SimContext) {
       if (args.synchronous === false) {
         return { product: null, productSetOperation: null, userErrors: [{ field: ["synchronous"], message: "Asynchronous productSet is not implemented by the simulated shop", code: "INVALID_INPUT" }] };
       }
-      if (args.input.title != null) product.title = args.input.title;
+      // Validate everything before changing anything: a refused productSet leaves the product as it was.
+      const keep: number[] = [];
+      const userErrors: UserError[] = [];
       if (args.input.files) {
-        const keep: number[] = [];
-        const userErrors: UserError[] = [];
         args.input.files.forEach((f, i) => {
           if (f.id) {
             const ref = parseGid(f.id, "MediaImage");
@@ -156,7 +220,10 @@ export function mutationRoot(ctx: SimContext) {
             userErrors.push({ field: ["input", "files", String(i), "contentType"], message: "Only images are supported by the simulated shop", code: "INVALID_INPUT" });
           }
         });
-        if (userErrors.length) return { product: null, productSetOperation: null, userErrors };
+      }
+      if (userErrors.length) return { product: null, productSetOperation: null, userErrors };
+      if (args.input.title != null) product.title = args.input.title;
+      if (args.input.files) {
         // productSet is declarative: the files listed become the product's media.
         for (const id of [...product.mediaIds]) if (!keep.includes(id)) detach(ctx, product, id);
         const order: number[] = [];
@@ -261,11 +328,8 @@ export function mutationRoot(ctx: SimContext) {
       if (running) {
         return { bulkOperation: null, userErrors: [{ field: ["query"], message: `A bulk query operation for this app and shop is already in progress: ${gid("BulkOperation", running.id)}.`, code: "OPERATION_IN_PROGRESS" }] };
       }
-      try {
-        parse(args.query);
-      } catch (error) {
-        return { bulkOperation: null, userErrors: [{ field: ["query"], message: `Invalid bulk query: ${(error as Error).message}`, code: "INVALID" }] };
-      }
+      const invalid = bulkQueryError(args.query);
+      if (invalid) return { bulkOperation: null, userErrors: [{ field: ["query"], message: invalid, code: "INVALID" }] };
       const id = ctx.sim.state.newId(ctx.shop);
       const op = { id, query: args.query, status: "CREATED" as const, createdAt: new Date(), completedAt: null, objectCount: 0, rootObjectCount: 0, jsonl: null, errorCode: null };
       ctx.shop.bulkOperations.set(id, op);
@@ -277,9 +341,9 @@ export function mutationRoot(ctx: SimContext) {
       const errors: UserError[] = [];
       if (!args.name.trim()) errors.push({ field: ["name"], message: "Name can't be blank" });
       if (!(Number(args.price.amount) >= 0.5)) errors.push({ field: ["price"], message: "Price must be at least 0.50" });
-      if (!/^https?:\/\//.test(args.returnUrl)) errors.push({ field: ["returnUrl"], message: "Return url is invalid" });
+      if (!isHttpUrl(args.returnUrl)) errors.push({ field: ["returnUrl"], message: "Return url is invalid" });
       if (errors.length) return { appPurchaseOneTime: null, confirmationUrl: null, userErrors: errors };
-      const id = ctx.sim.state.newId(ctx.shop);
+      const id = nextPurchaseId(ctx);
       const purchase = {
         id,
         name: args.name,

@@ -7,6 +7,8 @@ import { connection, type PageArgs } from "./connections";
 
 const iso = (d: Date) => d.toISOString();
 
+const FILE_ERROR_CODES = new Set(["IMAGE_DOWNLOAD_FAILURE", "IMAGE_PROCESSING_FAILURE", "UNSUPPORTED_IMAGE_FILE_TYPE", "INVALID_IMAGE_FILE_SIZE", "MEDIA_TIMEOUT_ERROR"]);
+
 export function mediaObject(ctx: SimContext, m: MediaRecord) {
   const ready = m.status === "READY";
   const image = ready
@@ -34,7 +36,8 @@ export function mediaObject(ctx: SimContext, m: MediaRecord) {
     preview: { status: ready ? "READY" : m.status === "FAILED" ? "FAILED" : "PROCESSING", image },
     originalSource: m.originalSource ? { url: m.originalSource, fileSize: m.source.kind === "bytes" ? m.source.bytes.length : null } : null,
     mediaErrors: m.errors.map((e) => ({ ...e })),
-    fileErrors: m.errors.map((e) => ({ code: e.code === "IMAGE_PROCESSING_FAILURE" ? "MEDIA_UNAVAILABLE" : "UNKNOWN", message: e.message, details: e.details })),
+    // FileErrorCode carries the same image codes as MediaErrorCode.
+    fileErrors: m.errors.map((e) => ({ code: FILE_ERROR_CODES.has(e.code) ? e.code : "UNKNOWN", message: e.message, details: e.details })),
     mediaWarnings: [],
   };
 }

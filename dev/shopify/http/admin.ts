@@ -96,6 +96,7 @@ export async function chargePage(sim: SimRuntime, req: IncomingMessage, url: URL
   if (!purchase) throw new HttpError(404, "charge not found");
   if (req.method === "POST") {
     const decision = url.searchParams.get("decision");
+    if (decision !== "approve" && decision !== "decline") throw new HttpError(400, "decision must be approve or decline");
     if (purchase.status === "PENDING") {
       purchase.status = decision === "approve" ? "ACTIVE" : "DECLINED";
       void sim
@@ -117,6 +118,7 @@ export async function chargePage(sim: SimRuntime, req: IncomingMessage, url: URL
     res.end();
     return;
   }
+  if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "Method Not Allowed");
   html(
     res,
     200,
