@@ -15,6 +15,7 @@ const router = pathToFileURL(path.resolve(import.meta.dirname, "../dev/shopify/r
 // loads the App Bridge stand-in and lets the simulated admin frame it.
 const shared = {
   SHOPIFY_SIMULATOR_URL: simUrl,
+  FETCH_ALLOWED_ORIGINS: simUrl,
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${router}`.trim(),
 };
 const appOnly = {

@@ -26,6 +26,17 @@ const schema = z.object({
     .pipe(z.array(z.enum(QUEUE_NAMES)).min(1)),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   LEDGER_RECONCILE_EVERY_MS: z.coerce.number().int().min(10_000).default(60 * 60 * 1000),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
+  /** Origins exempt from the download guard's address check (the simulated shop); development only. */
+  FETCH_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, "origins like http://127.0.0.1:3100"))),
+}).superRefine((env, ctx) => {
+  if (env.NODE_ENV === "production" && env.FETCH_ALLOWED_ORIGINS.length > 0) {
+    ctx.addIssue({ code: "custom", path: ["FETCH_ALLOWED_ORIGINS"], message: "not allowed in production" });
+  }
 });
 
 export type WorkerEnv = z.infer<typeof schema>;

@@ -1,6 +1,9 @@
 import { Worker } from "bullmq";
 import pino, { type Logger } from "pino";
+import { importDeps } from "../app/services/catalog/import-deps.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
+import { createStorage } from "../app/services/storage/config.server";
+import { importProcessor } from "./import";
 import type { WorkerEnv } from "./env.server";
 import { maintenanceProcessor } from "./maintenance";
 import { makeQueue, redisConnection, type QueueName } from "./queues";
@@ -16,17 +19,29 @@ export interface Fleet {
  * Starts a worker for each configured queue that has a processor in this version,
  * and schedules the recurring maintenance jobs.
  */
-export async function startFleet(env: WorkerEnv, log: Logger = pino({ name: "atelier-worker", level: env.LOG_LEVEL })): Promise<Fleet> {
+export async function startFleet(
+  env: WorkerEnv,
+  log: Logger = pino({ name: "atelier-worker", level: env.LOG_LEVEL }),
+  source: Record<string, string | undefined> = process.env,
+): Promise<Fleet> {
   const db = createPrisma(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const connection = redisConnection(env.REDIS_URL);
+  const storage = createStorage(source);
+  const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
     maintenance: maintenanceProcessor(db.prisma, log),
+    import: importProcessor({ ...importDeps(db.prisma, storage, fetchPolicy), log }),
   };
+  const concurrency: Partial<Record<QueueName, number>> = { import: env.IMPORT_CONCURRENCY };
   const workers: Worker[] = [];
   for (const name of env.WORKER_QUEUES) {
     const processor = processors[name];
     if (!processor) continue;
-    const worker = new Worker(name, processor, { connection: redisConnection(env.REDIS_URL), prefix: env.REDIS_PREFIX });
+    const worker = new Worker(name, processor, {
+      connection: redisConnection(env.REDIS_URL),
+      prefix: env.REDIS_PREFIX,
+      concurrency: concurrency[name] ?? 1,
+    });
     worker.on("failed", (job, err) => log.error({ queue: name, jobId: job?.id, err }, "job failed"));
     worker.on("error", (err) => log.error({ queue: name, err }, "worker error"));
     workers.push(worker);

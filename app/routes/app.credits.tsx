@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, DataTable, EmptyState, Layout, Page, Text } from "@shopify/polaris";
+import { EmptyNote } from "~/components/EmptyNote";
+import { BlockStack, Card, DataTable, Layout, Page, Text } from "@shopify/polaris";
 import prisma from "~/db.server";
 import { requireShop } from "~/lib/shop-context.server";
 import { getBalance, listLedger } from "~/services/credits/queries.server";
@@ -49,9 +50,7 @@ export default function Credits() {
         <Layout.Section>
           <Card padding="0">
             {entries.length === 0 ? (
-              <EmptyState heading="No credit activity yet" image="">
-                <p>Purchases, shoots and refunds will be listed here.</p>
-              </EmptyState>
+              <EmptyNote heading="No credit activity yet">Purchases, shoots and refunds will be listed here.</EmptyNote>
             ) : (
               <DataTable
                 columnContentTypes={["text", "text", "text", "numeric", "numeric"]}

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, Card, EmptyState, IndexTable, Page, Text } from "@shopify/polaris";
+import { EmptyNote } from "~/components/EmptyNote";
+import { Badge, Card, IndexTable, Page, Text } from "@shopify/polaris";
 import prisma from "~/db.server";
 import { requireShop } from "~/lib/shop-context.server";
 
@@ -21,9 +22,7 @@ export default function Shoots() {
     <Page title="Shoots" backAction={{ url: "/app" }}>
       <Card padding="0">
         {jobs.length === 0 ? (
-          <EmptyState heading="No shoots yet" action={{ content: "Pick products", url: "/app/catalog" }} image="">
-            <p>Shoots you queue appear here with their progress and results.</p>
-          </EmptyState>
+          <EmptyNote heading="No shoots yet" action={{ content: "Pick products", url: "/app/catalog" }}>Shoots you queue appear here with their progress and results.</EmptyNote>
         ) : (
           <IndexTable
             itemCount={jobs.length}

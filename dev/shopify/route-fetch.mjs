@@ -2,19 +2,31 @@
 // when SHOPIFY_SIMULATOR_URL is set, requests addressed to https://*.myshopify.com
 // go to the simulated shop instead, which learns the shop from x-simulated-shop.
 // The app's own code never sees the difference.
-const original = globalThis.fetch;
+let underlying = globalThis.fetch;
 
-globalThis.fetch = async function routedFetch(input, init) {
+async function routedFetch(input, init) {
   const simulator = process.env.SHOPIFY_SIMULATOR_URL;
-  if (!simulator) return original(input, init);
-  const request = input instanceof Request ? input : null;
+  if (!simulator) return underlying(input, init);
+  const request = typeof input === "object" && input !== null && "url" in input && !(input instanceof URL) ? input : null;
   const url = new URL(request ? request.url : String(input));
-  if (!url.hostname.endsWith(".myshopify.com")) return original(input, init);
+  if (!url.hostname.endsWith(".myshopify.com")) return underlying(input, init);
   const target = new URL(url.pathname + url.search, simulator);
   const headers = new Headers(init?.headers ?? request?.headers);
   headers.set("x-simulated-shop", url.hostname);
   if (request) {
-    return original(new Request(target, { method: request.method, headers, body: request.body, duplex: "half" }), init);
+    const body = init?.body ?? (request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer());
+    return underlying(target, { method: init?.method ?? request.method, headers, body });
   }
-  return original(target, { ...init, headers });
-};
+  return underlying(target, { ...init, headers });
+}
+
+// remix-serve (installGlobals) and others replace globalThis.fetch after start-up;
+// keep routing whichever implementation they install.
+Object.defineProperty(globalThis, "fetch", {
+  configurable: true,
+  enumerable: true,
+  get: () => routedFetch,
+  set: (implementation) => {
+    if (implementation !== routedFetch) underlying = implementation;
+  },
+});

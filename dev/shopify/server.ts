@@ -7,7 +7,7 @@ import { mutationRoot } from "./graphql/mutation-root";
 import { queryRoot } from "./graphql/query-root";
 import { loadAdminSchema } from "./graphql/schema";
 import { adminFrame, chargePage, pickerProducts, serveScript, sessionToken } from "./http/admin";
-import { tokenExchange } from "./http/oauth";
+import { installationToken, tokenExchange } from "./http/oauth";
 import { HttpError, readBody, readJson, send } from "./http/util";
 import { bulkFinishPayload, startBulkOperation, startMediaProcessing } from "./jobs";
 import type { SimConfig, SimContext, SimRuntime, StagedUpload } from "./runtime";
@@ -68,11 +68,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   async function graphql(req: IncomingMessage, res: ServerResponse, version: string) {
     if (version !== config.apiVersion) throw new HttpError(404, { errors: "Not Found" });
     const token = req.headers["x-shopify-access-token"];
-    const shopDomain = typeof token === "string" ? runtime.accessTokens.get(token) : undefined;
+    const routed = req.headers["x-simulated-shop"];
+    let shopDomain = typeof token === "string" ? runtime.accessTokens.get(token) : undefined;
+    if (!shopDomain && typeof routed === "string" && token === installationToken(runtime, routed)) {
+      shopDomain = routed;
+      runtime.accessTokens.set(token, routed);
+    }
     if (!shopDomain) {
       throw new HttpError(401, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
     }
-    const routed = req.headers["x-simulated-shop"];
     if (routed && routed !== shopDomain) throw new HttpError(401, { errors: "[API] Access token is for another shop" });
     const raw = (await readBody(req, 2 * 1024 * 1024)).toString("utf8");
     let body: unknown;

@@ -78,6 +78,7 @@ const selectable = [
   ["generation_batches", "shop_id"],
   ["app_purchases", "shop_id"],
   ["publications", "shop_id"],
+  ["import_runs", "shop_id"],
 ] as const;
 
 describe("row level security", () => {

@@ -65,6 +65,11 @@ describe("Prisma schema and migrations", () => {
           if (col.udt_name !== enumDb) problems.push(`${table}.${name} is ${col.udt_name}, Prisma says enum ${enumDb}`);
           continue;
         }
+        if (field.list) {
+          const element = { String: "_text", Int: "_int4", BigInt: "_int8", Boolean: "_bool" }[field.type];
+          if (col.data_type !== "ARRAY" || col.udt_name !== element) problems.push(`${table}.${name} is ${col.udt_name}, Prisma says ${field.type}[]`);
+          continue;
+        }
         const native = field.native;
         const expected = native ? [nativeToPg[native] ?? native.toLowerCase()] : scalarToPg[field.type] ?? [];
         if (!native && field.type === "String" && col.data_type !== "text") {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { jwtVerify } from "jose";
 import type { SimRuntime } from "../runtime";
@@ -8,6 +8,14 @@ const GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token";
 const OFFLINE = "urn:shopify:params:oauth:token-type:offline-access-token";
 const ONLINE = "urn:shopify:params:oauth:token-type:online-access-token";
+
+/**
+ * Like an installation's offline token, it stays the same for a shop and app, so a
+ * restarted simulator still honours tokens the app stored earlier.
+ */
+export function installationToken(sim: SimRuntime, shop: string): string {
+  return `shpat_${createHmac("sha256", sim.config.apiSecret).update(`offline:${shop}`).digest("hex").slice(0, 32)}`;
+}
 
 /** Token exchange: an App Bridge id_token for an access token, as Shopify answers it. */
 export async function tokenExchange(sim: SimRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -44,7 +52,7 @@ export async function tokenExchange(sim: SimRuntime, req: IncomingMessage, res: 
   }
   const shop = sim.state.shop(shopDomain);
   shop.installed = true;
-  const accessToken = `shpat_${randomBytes(16).toString("hex")}`;
+  const accessToken = installationToken(sim, shopDomain);
   sim.accessTokens.set(accessToken, shopDomain);
   const scope = shop.scopes.join(",");
   if (body.requested_token_type === ONLINE) {

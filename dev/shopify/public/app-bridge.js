@@ -125,6 +125,18 @@
     return document.getElementById(id);
   }
 
+  // The auth library's bounce and exit pages expect App Bridge to finish their job.
+  var reload = params.get("shopify-reload");
+  if (reload) {
+    idToken().then(function (token) {
+      var target = new URL(reload, location.href);
+      target.searchParams.set("id_token", token);
+      location.replace(target.toString());
+    });
+  }
+  var exitTo = params.get("exitIframe");
+  if (exitTo) call("redirect", { url: new URL(exitTo, location.href).toString() });
+
   window.shopify = {
     config: { apiKey: apiKey, shop: shop, host: params.get("host"), locale: params.get("locale") || "en" },
     environment: { embedded: true, mobile: false, pos: false },

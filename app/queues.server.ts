@@ -1,0 +1,44 @@
+import { Job, Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { appEnv } from "./env.server";
+
+declare global {
+  var __atelierQueues: { connection: Redis; queues: Map<string, Queue> } | undefined;
+}
+
+function queue(name: "import" | "generate" | "publish"): Queue {
+  if (!globalThis.__atelierQueues) {
+    const env = appEnv();
+    globalThis.__atelierQueues = { connection: new Redis(env.REDIS_URL, { maxRetriesPerRequest: null }), queues: new Map() };
+  }
+  const state = globalThis.__atelierQueues;
+  let q = state.queues.get(name);
+  if (!q) {
+    q = new Queue(name, {
+      connection: state.connection,
+      prefix: appEnv().REDIS_PREFIX,
+      defaultJobOptions: { attempts: 3, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 604_800 } },
+    });
+    state.queues.set(name, q);
+  }
+  return q;
+}
+
+/** One job per import run (the run id is the job id), so a double submit enqueues once. */
+export async function enqueueImport(shopId: string, runId: string): Promise<void> {
+  await queue("import").add("import", { shopId, runId }, { jobId: runId });
+}
+
+/** A finished bulk operation: run its waiting import now instead of at the next poll. */
+export async function wakeImport(runId: string): Promise<void> {
+  const job = await Job.fromId(queue("import"), runId);
+  if (job && (await job.isDelayed())) await job.promote();
+}
+
+export async function closeQueues(): Promise<void> {
+  const state = globalThis.__atelierQueues;
+  if (!state) return;
+  await Promise.all([...state.queues.values()].map((q) => q.close()));
+  state.connection.disconnect();
+  globalThis.__atelierQueues = undefined;
+}

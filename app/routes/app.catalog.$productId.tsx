@@ -1,0 +1,108 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { EmptyNote } from "~/components/EmptyNote";
+import { Badge, BlockStack, Card, InlineGrid, Layout, Page, Text, Thumbnail } from "@shopify/polaris";
+import { ImageIcon } from "@shopify/polaris-icons";
+import prisma from "~/db.server";
+import { requireShop } from "~/lib/shop-context.server";
+import { PRODUCT_DETAIL, type MediaImageNode } from "~/services/catalog/queries.server";
+import { storage } from "~/storage.server";
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  if (!/^\d{1,20}$/.test(params.productId ?? "")) throw new Response("Product not found", { status: 404 });
+  const { shop, graphql } = await requireShop(request);
+  const productId = `gid://shopify/Product/${params.productId}`;
+  const data = await graphql.request<{
+    product: { id: string; title: string; status: string; productType: string; vendor: string; media: { nodes: (MediaImageNode & { alt?: string | null })[] } } | null;
+  }>(PRODUCT_DETAIL, { id: productId });
+  if (!data.product) throw new Response("Product not found", { status: 404 });
+  const assets = await prisma.asset.findMany({
+    where: { shopId: shop.id, productId },
+    orderBy: [{ kind: "asc" }, { createdAt: "desc" }],
+  });
+  const withUrls = await Promise.all(
+    assets.map(async (a) => ({
+      id: a.id,
+      kind: a.kind,
+      status: a.status,
+      version: a.version,
+      width: a.width,
+      height: a.height,
+      mediaId: a.mediaId,
+      url: await storage().signedUrl(a.bucket as "uploads" | "outputs", a.path, 3600),
+    })),
+  );
+  return {
+    product: data.product,
+    imported: withUrls.filter((a) => a.kind === "upload"),
+    outputs: withUrls.filter((a) => a.kind === "output"),
+  };
+};
+
+function Gallery({ items, empty }: { items: { id: string; url: string | null; label: string; badge?: string }[]; empty: string }) {
+  if (items.length === 0) {
+    return (
+      <Text as="p" tone="subdued">
+        {empty}
+      </Text>
+    );
+  }
+  return (
+    <InlineGrid columns={{ xs: 2, sm: 3, md: 4 }} gap="300">
+      {items.map((item) => (
+        <BlockStack key={item.id} gap="100">
+          <Thumbnail size="large" source={item.url ?? ImageIcon} alt={item.label} />
+          <Text as="span" variant="bodySm" tone="subdued">
+            {item.label}
+          </Text>
+          {item.badge && <Badge>{item.badge}</Badge>}
+        </BlockStack>
+      ))}
+    </InlineGrid>
+  );
+}
+
+export default function ProductDetail() {
+  const { product, imported, outputs } = useLoaderData<typeof loader>();
+  return (
+    <Page title={product.title} subtitle={`${product.productType} · ${product.vendor}`} backAction={{ url: "/app/catalog" }}>
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Photos in Shopify
+              </Text>
+              <Gallery
+                items={product.media.nodes.map((m, i) => ({ id: m.id ?? String(i), url: m.image?.url ?? null, label: m.alt ?? `Image ${i + 1}`, badge: m.status === "READY" ? undefined : m.status?.toLowerCase() }))}
+                empty="This product has no photos in Shopify."
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Imported into Atelier
+              </Text>
+              <Gallery
+                items={imported.map((a) => ({ id: a.id, url: a.url, label: `${a.width}×${a.height} · v${a.version}`, badge: a.status === "active" ? undefined : a.status }))}
+                empty="Nothing imported yet: select this product in the catalog and choose Import images."
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            {outputs.length === 0 ? (
+              <EmptyNote heading="No on-model photos yet">Photos generated for this product appear here for review.</EmptyNote>
+            ) : (
+              <Gallery items={outputs.map((a) => ({ id: a.id, url: a.url, label: `${a.width}×${a.height}` }))} empty="" />
+            )}
+          </Card>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}

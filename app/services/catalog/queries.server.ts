@@ -1,0 +1,70 @@
+// Admin GraphQL documents of the catalog, checked against Shopify's schema by the
+// simulated shop in tests.
+
+export const IMPORT_PRODUCT_MEDIA = `#graphql
+  query AtelierImportProductMedia($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Product {
+        id
+        title
+        media(first: 50) {
+          nodes { ... on MediaImage { id status image { url width height } } }
+        }
+      }
+    }
+  }`;
+
+export const BULK_PRODUCT_MEDIA = `{
+  products {
+    edges {
+      node {
+        id
+        media {
+          edges { node { ... on MediaImage { id status image { url } } } }
+        }
+      }
+    }
+  }
+}`;
+
+export const RUN_BULK_QUERY = `#graphql
+  mutation AtelierRunBulkQuery($query: String!) {
+    bulkOperationRunQuery(query: $query, groupObjects: false) {
+      bulkOperation { id status }
+      userErrors { field message code }
+    }
+  }`;
+
+export const BULK_OPERATION_STATUS = `#graphql
+  query AtelierBulkOperation($id: ID!) {
+    node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+  }`;
+
+export const CATALOG_PRODUCTS = `#graphql
+  query AtelierCatalogProducts(
+    $first: Int, $last: Int, $after: String, $before: String,
+    $query: String, $sortKey: ProductSortKeys, $reverse: Boolean
+  ) {
+    products(first: $first, last: $last, after: $after, before: $before, query: $query, sortKey: $sortKey, reverse: $reverse) {
+      nodes {
+        id title status productType vendor tags
+        featuredMedia { preview { image { url altText } } }
+        mediaCount { count }
+      }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }`;
+
+export const PRODUCT_DETAIL = `#graphql
+  query AtelierProductDetail($id: ID!) {
+    product(id: $id) {
+      id title status productType vendor tags
+      media(first: 50) { nodes { ... on MediaImage { id status alt image { url width height } } } }
+    }
+  }`;
+
+export interface MediaImageNode {
+  id?: string;
+  status?: string;
+  image?: { url: string; width?: number | null; height?: number | null } | null;
+}
