@@ -1,3 +1,4 @@
+import { ZodError } from "zod";
 import prisma from "~/db.server";
 import { logger } from "~/logger.server";
 import { claimWebhookEvent, markWebhookProcessed, releaseWebhookEvent } from "~/services/webhooks.server";
@@ -25,6 +26,11 @@ export async function handleWebhook(request: Request, handle: (ctx: WebhookConte
     await markWebhookProcessed(prisma, eventId);
     return new Response(null, { status: 200 });
   } catch (error) {
+    if (error instanceof ZodError) {
+      // A payload that can never be handled: say so, and do not ask for redelivery.
+      logger.warn({ topic: ctx.topic, shop: ctx.shop, issues: error.issues }, "webhook payload rejected");
+      return Response.json({ error: "unexpected payload", issues: error.issues.map((i) => i.message) }, { status: 400 });
+    }
     logger.error({ err: error, topic: ctx.topic, shop: ctx.shop }, "webhook handler failed");
     await releaseWebhookEvent(prisma, eventId);
     return new Response(null, { status: 500 });
