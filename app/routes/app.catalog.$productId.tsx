@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect } from "react";
 import { EmptyNote } from "~/components/EmptyNote";
-import { Badge, BlockStack, Card, InlineGrid, Layout, Page, Text, Thumbnail } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Card, DropZone, InlineGrid, Layout, Page, Text, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import prisma from "~/db.server";
 import { requireShop } from "~/lib/shop-context.server";
@@ -24,6 +26,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     assets.map(async (a) => ({
       id: a.id,
       kind: a.kind,
+      source: a.source,
       status: a.status,
       version: a.version,
       width: a.width,
@@ -33,6 +36,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     })),
   );
   return {
+    productNumber: params.productId!,
     product: data.product,
     imported: withUrls.filter((a) => a.kind === "upload"),
     outputs: withUrls.filter((a) => a.kind === "output"),
@@ -62,8 +66,38 @@ function Gallery({ items, empty }: { items: { id: string; url: string | null; la
   );
 }
 
+function UploadPhoto({ productNumber }: { productNumber: string }) {
+  const upload = useFetcher<{ assetId?: string; error: string | null }>();
+  const shopify = useAppBridge();
+  useEffect(() => {
+    if (upload.state === "idle" && upload.data?.assetId) shopify.toast.show("Photo added");
+  }, [upload.state, upload.data, shopify]);
+  return (
+    <BlockStack gap="200">
+      {upload.data?.error && (
+        <Banner tone="critical" title="This photo could not be added">
+          <p id="upload-error">{upload.data.error}</p>
+        </Banner>
+      )}
+      <DropZone
+        accept="image/jpeg,image/png,image/webp,image/gif"
+        type="image"
+        allowMultiple={false}
+        label="Add your own photo"
+        onDropAccepted={(files) => {
+          const form = new FormData();
+          form.append("photo", files[0]!);
+          upload.submit(form, { method: "post", action: `/app/catalog/${productNumber}/upload`, encType: "multipart/form-data" });
+        }}
+      >
+        <DropZone.FileUpload actionTitle={upload.state === "idle" ? "Upload a photo" : "Uploading…"} actionHint="JPEG, PNG, WebP or GIF, up to 10 MB" />
+      </DropZone>
+    </BlockStack>
+  );
+}
+
 export default function ProductDetail() {
-  const { product, imported, outputs } = useLoaderData<typeof loader>();
+  const { product, imported, outputs, productNumber } = useLoaderData<typeof loader>();
   return (
     <Page title={product.title} subtitle={`${product.productType} · ${product.vendor}`} backAction={{ url: "/app/catalog" }}>
       <Layout>
@@ -87,9 +121,10 @@ export default function ProductDetail() {
                 Imported into Atelier
               </Text>
               <Gallery
-                items={imported.map((a) => ({ id: a.id, url: a.url, label: `${a.width}×${a.height} · v${a.version}`, badge: a.status === "active" ? undefined : a.status }))}
+                items={imported.map((a) => ({ id: a.id, url: a.url, label: a.source === "merchant" ? `${a.width}×${a.height} · your upload` : `${a.width}×${a.height} · v${a.version}`, badge: a.status === "active" ? undefined : a.status }))}
                 empty="Nothing imported yet: select this product in the catalog and choose Import images."
               />
+              <UploadPhoto productNumber={productNumber} />
             </BlockStack>
           </Card>
         </Layout.Section>

@@ -1,7 +1,7 @@
-import { crc32, deflateSync } from "node:zlib";
 import sharp, { type Sharp } from "sharp";
 import { describe, expect, it } from "vitest";
 import { ImageRejectedError, ingestImage, newAssetKey, type IngestOptions } from "~/services/images/ingest.server";
+import { hugePng } from "../support/hostile-images";
 
 function solid(width: number, height: number): Sharp {
   return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 60 } } });
@@ -20,34 +20,6 @@ async function animatedGif(frames: number): Promise<Buffer> {
   const raw = Buffer.alloc(w * w * frames * 3);
   for (let f = 0; f < frames; f++) raw.fill((f * 50) % 256, f * w * w * 3, (f + 1) * w * w * 3);
   return sharp(raw, { raw: { width: w, height: w * frames, channels: 3, pageHeight: w } }).gif().toBuffer();
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/**
- * A complete, valid 1-bit greyscale PNG: 400 MP of zeros deflate to ~50 KB in a tenth
- * of a second, where sharp would spend seconds generating the same pixels.
- */
-function hugePng(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // greyscale
-  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", deflateSync(rows)),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
 }
 
 async function rejection(source: Parameters<typeof ingestImage>[0], opts?: IngestOptions): Promise<ImageRejectedError> {
