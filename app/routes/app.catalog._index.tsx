@@ -271,7 +271,6 @@ export default function Catalog() {
               headings={[{ title: "" }, { title: "Product" }, { title: "Status" }, { title: "Type" }, { title: "Vendor" }, { title: "Images", alignment: "end" }, { title: "Imported", alignment: "end" }, { title: "On-model" }]}
               promotedBulkActions={[
                 { content: "Import images", onAction: () => startImport(selectedResources) },
-                { content: "Create shoot", onAction: () => shopify.toast.show("Shoots can be created once the studio is set up", { isError: true }) },
               ]}
             >
               {rows.map((row, index) => (
