@@ -72,6 +72,17 @@ describe("catalog", () => {
     // The imported photo is served through a signed URL and really loads.
     await expect.poll(() => imported.first().evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 10_000 }).toBe(800);
     await screenshot(page, "catalog-4-product");
+
+    // Shopify's resource picker (App Bridge) is the other way to pick products.
+    await page.getByRole("link", { name: "Catalog" }).click();
+    await frame.getByRole("button", { name: "Pick products" }).click();
+    const picker = page.locator("dialog#picker");
+    await picker.getByRole("checkbox").first().waitFor({ timeout: 10_000 });
+    await picker.getByRole("checkbox").first().check();
+    await screenshot(page, "catalog-5-picker");
+    await picker.getByRole("button", { name: "Select" }).click();
+    await expect.poll(() => page.locator("#toasts").textContent(), { timeout: 10_000 }).toContain("Import started");
+    await expect.poll(async () => h.prisma.importRun.count({ where: { shopId: shopRow.id, status: "completed" } }), { timeout: 30_000 }).toBe(2);
     expect(errors, app.logs.join("")).toEqual([]);
   });
 });
