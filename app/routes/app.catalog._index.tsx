@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useFetcher, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { useFetcher, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import {
   Badge,
@@ -10,6 +10,7 @@ import {
   Filters,
   IndexTable,
   InlineStack,
+  Link as PolarisLink,
   Page,
   Pagination,
   ProgressBar,
@@ -99,7 +100,7 @@ function ImportProgress({ run }: { run: NonNullable<ReturnType<typeof useLoaderD
             {summary}
           </Text>
         </InlineStack>
-        <ProgressBar progress={done} size="small" tone={active ? "highlight" : "success"} />
+        <ProgressBar progress={done} size="small" animated={active} tone={active ? "highlight" : "success"} />
       </BlockStack>
     </Card>
   );
@@ -279,11 +280,13 @@ export default function Catalog() {
                     <Thumbnail size="small" source={row.thumbnail ?? ImageIcon} alt={row.thumbnailAlt ?? row.title} />
                   </IndexTable.Cell>
                   <IndexTable.Cell>
-                    <Link to={`/app/catalog/${row.id.split("/").pop()}`} onClick={(e) => e.stopPropagation()} className="catalog-product-link">
-                      <Text as="span" fontWeight="semibold">
-                        {row.title}
-                      </Text>
-                    </Link>
+                    <span className="catalog-product-link">
+                      <PolarisLink url={`/app/catalog/${row.id.split("/").pop()}`} removeUnderline monochrome dataPrimaryLink>
+                        <Text as="span" fontWeight="semibold">
+                          {row.title}
+                        </Text>
+                      </PolarisLink>
+                    </span>
                   </IndexTable.Cell>
                   <IndexTable.Cell>
                     <Badge tone={STATUS_TONE[row.status]}>{row.status.toLowerCase()}</Badge>
