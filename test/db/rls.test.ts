@@ -79,6 +79,7 @@ const selectable = [
   ["app_purchases", "shop_id"],
   ["publications", "shop_id"],
   ["import_runs", "shop_id"],
+  ["looks", "shop_id"],
 ] as const;
 
 describe("row level security", () => {

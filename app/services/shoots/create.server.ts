@@ -1,0 +1,138 @@
+import { randomInt, randomUUID } from "node:crypto";
+import type { PrismaClient } from "@prisma/client";
+import { z } from "zod";
+import { shootOptions, shootPrice, type ShootOptions } from "../../lib/presets";
+import { reserveJobs } from "../credits/operations.server";
+import { assertWithinRateLimit } from "./rate-limit.server";
+
+export const MAX_SHOOT_PRODUCTS = 5_000;
+
+export const createShootInput = z.object({
+  clientKey: z.string().min(8).max(200),
+  productIds: z
+    .array(z.string().regex(/^gid:\/\/shopify\/Product\/\d+$/, "not a product id"))
+    .min(1, "Choose at least one product")
+    .max(MAX_SHOOT_PRODUCTS),
+  options: shootOptions,
+  name: z.string().trim().max(200).optional(),
+});
+export type CreateShootInput = z.input<typeof createShootInput>;
+
+export class ShootInputError extends Error {
+  readonly code = "invalid_shoot";
+}
+
+export interface CreatedShoot {
+  batchId: string;
+  jobIds: string[];
+  status: "pending";
+  costCredits: number;
+  remainingCredits: number;
+  /** True when this client key had already created the shoot. */
+  replayed: boolean;
+}
+
+/**
+ * The seed's create-generation-job for a whole selection: validates, checks the hourly
+ * limit, and in one transaction creates the batch, its jobs (pending) and their credit
+ * reservations: all or nothing. The same client key returns the shoot it created.
+ * Enqueueing happens after commit (see enqueue.server.ts).
+ */
+export async function createShoot(db: PrismaClient, shopId: string, raw: CreateShootInput): Promise<CreatedShoot> {
+  const parsed = createShootInput.safeParse(raw);
+  if (!parsed.success) throw new ShootInputError(parsed.error.issues.map((i) => i.message).join("; "));
+  const input = parsed.data;
+  const productIds = [...new Set(input.productIds)];
+
+  return db.$transaction(
+    async (tx) => {
+      // Serialises a shop's submits so the rate limit and replay checks see each other.
+      await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`shoot:${shopId}`}, 0))`;
+      const existing = await tx.generationBatch.findUnique({
+        where: { shopId_clientKey: { shopId, clientKey: input.clientKey } },
+        include: { jobs: { select: { id: true }, orderBy: { createdAt: "asc" } } },
+      });
+      if (existing) {
+        const balance = await tx.creditBalance.findUnique({ where: { shopId } });
+        return {
+          batchId: existing.id,
+          jobIds: existing.jobs.map((j) => j.id),
+          status: "pending" as const,
+          costCredits: existing.costCredits,
+          remainingCredits: balance?.balance ?? 0,
+          replayed: true,
+        };
+      }
+      const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { id: true, plan: true, settings: true } });
+
+      // Each product is shot from its latest active photo in Atelier (imported or uploaded).
+      const assets = await tx.asset.findMany({
+        where: { shopId, productId: { in: productIds }, kind: "upload", status: "active" },
+        orderBy: [{ createdAt: "desc" }],
+        select: { id: true, productId: true },
+      });
+      const inputFor = new Map<string, string>();
+      for (const a of assets) if (a.productId && !inputFor.has(a.productId)) inputFor.set(a.productId, a.id);
+      const missing = productIds.filter((p) => !inputFor.has(p));
+      if (missing.length > 0) {
+        throw new ShootInputError(
+          `${missing.length} of the chosen products have no photo in Atelier yet; import their images first.`,
+        );
+      }
+
+      const options: ShootOptions = input.options;
+      const price = shootPrice({ products: productIds.length, variations: options.variations, generationType: options.generationType });
+      await assertWithinRateLimit(tx, shop, price.images);
+
+      const batch = await tx.generationBatch.create({
+        data: {
+          shopId,
+          clientKey: input.clientKey,
+          name: input.name ?? null,
+          params: options,
+          jobCount: price.images,
+          costCredits: price.total,
+        },
+      });
+      const jobs = productIds.flatMap((productId) =>
+        Array.from({ length: options.variations }, (_, v) => ({
+          id: randomUUID(),
+          shopId,
+          batchId: batch.id,
+          productId,
+          inputAssetId: inputFor.get(productId)!,
+          status: "pending" as const,
+          prompt: options.prompt ?? null,
+          modelPreset: options.modelPreset,
+          posePreset: options.posePreset,
+          scenePreset: options.scenePreset,
+          generationType: options.generationType,
+          aspectRatio: options.aspectRatio,
+          variation: v + 1,
+          seed: randomInt(0, 2 ** 31 - 1),
+          costCredits: price.perImage,
+        })),
+      );
+      // Charge first: the database refuses a job without its spend.
+      const charged = await reserveJobs(
+        tx,
+        shopId,
+        jobs.map((j) => ({ jobId: j.id, cost: j.costCredits })),
+        { reference: `batch:${batch.id}`, description: "Shoot reserved" },
+      );
+      await tx.generationJob.createMany({ data: jobs });
+      await tx.jobEvent.createMany({
+        data: jobs.map((j) => ({ jobId: j.id, shopId, event: "created", toStatus: "pending" as const, detail: { batchId: batch.id } })),
+      });
+      return {
+        batchId: batch.id,
+        jobIds: jobs.map((j) => j.id),
+        status: "pending" as const,
+        costCredits: price.total,
+        remainingCredits: charged.balance,
+        replayed: false,
+      };
+    },
+    { timeout: 120_000, maxWait: 10_000 },
+  );
+}
