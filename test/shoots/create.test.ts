@@ -10,7 +10,7 @@ import { makeShop, useTestDb } from "../support/db";
 const h = useTestDb(8);
 const options = { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "studio", generationType: "standard" } as const;
 
-async function shopWithPhotos(products: number, credits: number, settings: Record<string, unknown> = {}) {
+async function shopWithPhotos(products: number, credits: number, settings: { jobsPerHour?: number } = {}) {
   const shop = await makeShop(h);
   if (credits > 0) await grantPurchase(h.prisma, shop.id, { credits, key: `p-${shop.id}` });
   if (Object.keys(settings).length) await h.prisma.shop.update({ where: { id: shop.id }, data: { settings } });

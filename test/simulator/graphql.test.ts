@@ -130,3 +130,15 @@ describe("simulated Admin GraphQL", () => {
     expect(r.body.data!.currentAppInstallation.accessScopes.map((s) => s.handle)).toEqual(["read_products", "write_products", "write_files"]);
   });
 });
+
+describe("cost of lists by id", () => {
+  it("charges nodes(ids:) per id and refuses a page that would exceed the single-query limit", async () => {
+    const token = await sim.accessToken("cost-ids.myshopify.com");
+    const ids = Array.from({ length: 25 }, (_, i) => `gid://shopify/Product/${8_000_000_001 + i}`);
+    const query = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { id media(first: 50) { nodes { id } } } } }`;
+    const tooBig = await sim.gql(query, { ids }, token);
+    expect(JSON.stringify(tooBig.body.errors)).toMatch(/MAX_COST_EXCEEDED/);
+    const ok = await sim.gql(query, { ids: ids.slice(0, 5) }, token);
+    expect((ok.body.extensions!.cost as { requestedQueryCost: number }).requestedQueryCost).toBe(5 * (1 + 2 + 50));
+  });
+});

@@ -15,7 +15,9 @@ import {
 export const MAX_SELECTION = 5000;
 /** Above this many products an import uses a bulk operation instead of paging. */
 export const BULK_THRESHOLD = 250;
-const PAGE = 25;
+// 20 products × 20 media keeps a page's requested cost (~861 points) under Shopify's
+// 1,000-point limit for a single query.
+const PAGE = 20;
 
 export interface ImportDeps extends ImageIngestDeps {
   admin: AdminGraphQL;

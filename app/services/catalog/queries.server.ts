@@ -7,7 +7,7 @@ export const IMPORT_PRODUCT_MEDIA = `#graphql
       ... on Product {
         id
         title
-        media(first: 50) {
+        media(first: 20) {
           nodes { ... on MediaImage { id status image { url width height } } }
         }
       }

@@ -86,6 +86,10 @@ export function selectionCost(
     if (isNonNullType(inner)) inner = inner.ofType;
     if (isListType(inner) && data && Array.isArray(value)) {
       for (const item of value) total += 1 + selectionCost(node.selectionSet, named, ctx, item as Record<string, unknown>);
+    } else if (isListType(inner) && !data && Array.isArray(argValue(node, "ids", ctx))) {
+      // nodes(ids:) and the like cost one object per id asked for.
+      const count = (argValue(node, "ids", ctx) as unknown[]).length;
+      total += count * (1 + selectionCost(node.selectionSet, named, ctx));
     } else {
       total += 1 + selectionCost(node.selectionSet, named, ctx, (value as Record<string, unknown> | undefined) ?? undefined);
     }
