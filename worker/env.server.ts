@@ -27,6 +27,10 @@ const schema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   LEDGER_RECONCILE_EVERY_MS: z.coerce.number().int().min(10_000).default(60 * 60 * 1000),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
+  GENERATION_PROVIDER: z.enum(["studio"]).default("studio"),
+  GENERATE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  GENERATE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  PENDING_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Origins exempt from the download guard's address check (the simulated shop); development only. */
   FETCH_ALLOWED_ORIGINS: z
     .string()

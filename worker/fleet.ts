@@ -3,7 +3,10 @@ import pino, { type Logger } from "pino";
 import { importDeps } from "../app/services/catalog/import-deps.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
+import { sweepPendingJobs } from "../app/lib/generate-queue.server";
+import { generateProcessor } from "./generate";
 import { importProcessor } from "./import";
+import { studioProvider } from "./providers/studio-provider";
 import type { WorkerEnv } from "./env.server";
 import { maintenanceProcessor } from "./maintenance";
 import { makeQueue, redisConnection, type QueueName } from "./queues";
@@ -28,11 +31,13 @@ export async function startFleet(
   const connection = redisConnection(env.REDIS_URL);
   const storage = createStorage(source);
   const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
+  const generateQueue = makeQueue("generate", connection, env.REDIS_PREFIX);
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
-    maintenance: maintenanceProcessor(db.prisma, log),
+    maintenance: maintenanceProcessor(db.prisma, log, { sweepPending: () => sweepPendingJobs(generateQueue, db.prisma) }),
+    generate: generateProcessor({ db: db.prisma, storage, provider: studioProvider(), log, timeoutMs: env.GENERATE_TIMEOUT_MS }),
     import: importProcessor({ ...importDeps(db.prisma, storage, fetchPolicy), log }),
   };
-  const concurrency: Partial<Record<QueueName, number>> = { import: env.IMPORT_CONCURRENCY };
+  const concurrency: Partial<Record<QueueName, number>> = { import: env.IMPORT_CONCURRENCY, generate: env.GENERATE_CONCURRENCY };
   const workers: Worker[] = [];
   for (const name of env.WORKER_QUEUES) {
     const processor = processors[name];
@@ -53,6 +58,11 @@ export async function startFleet(
       { every: env.LEDGER_RECONCILE_EVERY_MS },
       { name: "reconcile-ledger", data: { task: "reconcile-ledger" } },
     );
+    await queue.upsertJobScheduler(
+      "sweep-pending",
+      { every: env.PENDING_SWEEP_EVERY_MS },
+      { name: "sweep-pending", data: { task: "sweep-pending" } },
+    );
     await queue.close();
   }
   log.info({ queues: workers.map((w) => w.name) }, "worker fleet started");
@@ -64,6 +74,7 @@ export async function startFleet(
       // Let running jobs finish; BullMQ re-queues whatever a killed process held.
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(workers.map((w) => w.disconnect()));
+      await generateQueue.close();
       connection.disconnect();
       await db.close();
     },

@@ -4,11 +4,18 @@ import { z } from "zod";
 import { ledgerDiscrepancies } from "../app/services/credits/queries.server";
 import type { Db } from "../app/services/prisma.server";
 
-export const maintenanceJob = z.discriminatedUnion("task", [z.object({ task: z.literal("reconcile-ledger") })]);
+export const maintenanceJob = z.discriminatedUnion("task", [
+  z.object({ task: z.literal("reconcile-ledger") }),
+  z.object({ task: z.literal("sweep-pending") }),
+]);
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
 
 export interface ReconcileResult {
   discrepancies: number;
+}
+
+export interface MaintenanceTasks {
+  sweepPending(): Promise<number>;
 }
 
 /**
@@ -16,8 +23,8 @@ export interface ReconcileResult {
  * enforces this on every write; a discrepancy means someone bypassed it (e.g. by
  * disabling triggers), so it is reported loudly, never "fixed" silently.
  */
-export function maintenanceProcessor(db: Db, log: Logger) {
-  return async (job: Job): Promise<ReconcileResult> => {
+export function maintenanceProcessor(db: Db, log: Logger, tasks?: MaintenanceTasks) {
+  return async (job: Job): Promise<ReconcileResult | { enqueued: number }> => {
     const data = maintenanceJob.parse(job.data);
     switch (data.task) {
       case "reconcile-ledger": {
@@ -26,6 +33,11 @@ export function maintenanceProcessor(db: Db, log: Logger) {
           log.error({ shopId: r.shop_id, balance: r.balance, ledgerTotal: Number(r.ledger_total) }, "balance differs from ledger");
         }
         return { discrepancies: rows.length };
+      }
+      case "sweep-pending": {
+        const enqueued = (await tasks?.sweepPending()) ?? 0;
+        if (enqueued > 0) log.warn({ enqueued }, "enqueued jobs that were left pending");
+        return { enqueued };
       }
     }
   };
