@@ -1,6 +1,8 @@
 import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
+import prisma from "./db.server";
 import { appEnv } from "./env.server";
+import { enqueueGenerationJobs } from "./lib/generate-queue.server";
 
 declare global {
   var __atelierQueues: { connection: Redis; queues: Map<string, Queue> } | undefined;
@@ -33,6 +35,19 @@ export async function enqueueImport(shopId: string, runId: string): Promise<void
 export async function wakeImport(runId: string): Promise<void> {
   const job = await Job.fromId(queue("import"), runId);
   if (job && (await job.isDelayed())) await job.promote();
+}
+
+/** A new shoot's jobs onto the generate queue (see enqueueGenerationJobs). */
+export async function enqueueShoot(shopId: string, jobIds: string[], timeoutMs = 5_000): Promise<boolean> {
+  // With Redis down, BullMQ would wait for it indefinitely; the jobs stay pending and
+  // the sweeper enqueues them once it is back.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([enqueueGenerationJobs(queue("generate"), prisma, shopId, jobIds).then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function closeQueues(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useFetcher, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { useFetcher, useLoaderData, useNavigate, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import {
   Badge,
@@ -113,6 +113,7 @@ export default function Catalog() {
   const revalidator = useRevalidator();
   const importer = useFetcher<typeof action>();
   const shopify = useAppBridge();
+  const navigate = useNavigate();
   const [query, setQuery] = useState(data.filters.q ?? "");
   const rows = data.rows;
   const { selectedResources, allResourcesSelected, handleSelectionChange, clearSelection } = useIndexResourceState(rows);
@@ -272,6 +273,7 @@ export default function Catalog() {
               headings={[{ title: "" }, { title: "Product" }, { title: "Status" }, { title: "Type" }, { title: "Vendor" }, { title: "Images", alignment: "end" }, { title: "Imported", alignment: "end" }, { title: "On-model" }]}
               promotedBulkActions={[
                 { content: "Import images", onAction: () => startImport(selectedResources) },
+                { content: "Create shoot", onAction: () => navigate(`/app/shoots/new?products=${selectedResources.map((id) => id.split("/").pop()).join(",")}`) },
               ]}
             >
               {rows.map((row, index) => (

@@ -1,0 +1,100 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { Badge, BlockStack, Box, Card, InlineGrid, Page, ProgressBar, Text, Thumbnail } from "@shopify/polaris";
+import { ImageIcon } from "@shopify/polaris-icons";
+import { useEffect } from "react";
+import prisma from "~/db.server";
+import { requireShop } from "~/lib/shop-context.server";
+import { cancelJobs } from "~/services/shoots/job-state.server";
+import { getShoot, isActive } from "~/services/shoots/queries.server";
+import { storage } from "~/storage.server";
+
+const uuid = /^[0-9a-f-]{36}$/;
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { shop } = await requireShop(request);
+  const shoot = uuid.test(params.batchId ?? "") ? await getShoot(prisma, shop.id, params.batchId!) : null;
+  if (!shoot) throw new Response("Shoot not found", { status: 404 });
+  const counts: Record<string, number> = {};
+  for (const j of shoot.jobs) counts[j.status] = (counts[j.status] ?? 0) + 1;
+  const jobs = await Promise.all(
+    shoot.jobs.map(async (j) => ({
+      id: j.id,
+      productId: j.productId,
+      variation: j.variation,
+      status: j.status,
+      error: j.errorMessage,
+      output: j.outputs[0] ? { url: await storage().signedUrl("outputs", j.outputs[0].path, 3600), width: j.outputs[0].width, height: j.outputs[0].height } : null,
+    })),
+  );
+  return { id: shoot.batch.id, name: shoot.batch.name, costCredits: shoot.batch.costCredits, counts, jobs, active: isActive(counts) };
+};
+
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const { shop } = await requireShop(request);
+  const shoot = uuid.test(params.batchId ?? "") ? await getShoot(prisma, shop.id, params.batchId!) : null;
+  if (!shoot) return Response.json({ error: "Shoot not found" }, { status: 404 });
+  const form = await request.formData();
+  if (form.get("intent") !== "cancel") return Response.json({ error: "Unknown action" }, { status: 400 });
+  const cancelled = await cancelJobs(prisma, shop.id, shoot.jobs.map((j) => j.id));
+  return { cancelled: cancelled.length };
+};
+
+const TONE: Record<string, "success" | "critical" | "attention" | undefined> = { completed: "success", failed: "critical", processing: "attention" };
+
+export default function Shoot() {
+  const shoot = useLoaderData<typeof loader>();
+  const revalidator = useRevalidator();
+  const navigation = useNavigation();
+  useEffect(() => {
+    if (!shoot.active) return;
+    const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 1500);
+    return () => clearInterval(timer);
+  }, [shoot.active, revalidator]);
+  const done = (shoot.counts.completed ?? 0) + (shoot.counts.failed ?? 0) + (shoot.counts.cancelled ?? 0);
+  return (
+    <Page title={shoot.name ?? "Shoot"} subtitle={`${shoot.jobs.length} photos · ${shoot.costCredits} credits`} backAction={{ url: "/app/shoots" }}>
+      <BlockStack gap="400">
+        <Card>
+          <BlockStack gap="200">
+            <Text as="p" id="shoot-progress">
+              {shoot.active ? `${done} of ${shoot.jobs.length} done` : `Finished: ${shoot.counts.completed ?? 0} ready${shoot.counts.failed ? `, ${shoot.counts.failed} failed and refunded` : ""}${shoot.counts.cancelled ? `, ${shoot.counts.cancelled} cancelled and refunded` : ""}`}
+            </Text>
+            <ProgressBar progress={shoot.jobs.length ? Math.round((done / shoot.jobs.length) * 100) : 100} animated={shoot.active} />
+            {shoot.active && (
+              <Form method="post">
+                <input type="hidden" name="intent" value="cancel" />
+                <button type="submit" className="Polaris-Button" disabled={navigation.state !== "idle"}>
+                  Cancel photos not started yet
+                </button>
+              </Form>
+            )}
+          </BlockStack>
+        </Card>
+        <InlineGrid columns={{ xs: 2, sm: 3, md: 4 }} gap="300">
+          {shoot.jobs.map((j) => (
+            <Card key={j.id} padding="200">
+              <BlockStack gap="100">
+                {j.output ? (
+                  <a href={j.output.url} target="_blank" rel="noreferrer" className="shoot-output">
+                    <img src={j.output.url} alt={`On-model photo ${j.variation}`} style={{ width: "100%", borderRadius: 8 }} />
+                  </a>
+                ) : (
+                  <Box padding="400">
+                    <Thumbnail source={ImageIcon} alt="" size="large" />
+                  </Box>
+                )}
+                <Badge tone={TONE[j.status]}>{j.status}</Badge>
+                {j.error && (
+                  <Text as="p" tone="critical" variant="bodySm">
+                    {j.error}
+                  </Text>
+                )}
+              </BlockStack>
+            </Card>
+          ))}
+        </InlineGrid>
+      </BlockStack>
+    </Page>
+  );
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { afterAll, describe, expect, it } from "vitest";
+import { startSimulator } from "../../dev/shopify/server";
+import { parseWorkerEnv } from "../../worker/env.server";
+import { startFleet } from "../../worker/fleet";
+import { freePort, startAppServer } from "../support/app-server";
+import { newPage, screenshot, useBrowser } from "../support/browser";
+import { uniqueShopDomain, useTestDb } from "../support/db";
+
+// The main job: import products, pick presets, see the price, shoot, open a photo.
+
+const h = useTestDb(2);
+const storageDir = mkdtempSync(path.join(tmpdir(), "atelier-e2e-shoot-"));
+afterAll(() => rmSync(storageDir, { recursive: true, force: true }));
+process.env.LOCAL_STORAGE_DIR = storageDir;
+const appPort = await freePort();
+const sim = await startSimulator({ appUrl: `http://127.0.0.1:${appPort}`, apiKey: "atelier-dev-api-key", apiSecret: "atelier-dev-api-secret-not-for-production", products: 30 });
+afterAll(() => sim.close());
+process.env.SHOPIFY_SIMULATOR_URL = sim.url;
+const app = await startAppServer({ port: appPort, simulatorUrl: sim.url });
+const source = { ...process.env, WORKER_QUEUES: "import,generate", GENERATE_CONCURRENCY: "2", LOG_LEVEL: "silent", FETCH_ALLOWED_ORIGINS: sim.url };
+const fleet = await startFleet(parseWorkerEnv(source), pino({ level: "silent" }), source);
+afterAll(() => fleet.close());
+const browser = await useBrowser();
+
+describe("shoot", () => {
+  it("selects products, shows the price, shoots them and opens a photo", { timeout: 180_000 }, async () => {
+    const shop = uniqueShopDomain("e2e-shoot");
+    const { page, errors } = await newPage(browser);
+    await page.goto(`${sim.url}/admin/apps/atelier?shop=${shop}&path=/app/catalog`);
+    const frame = page.frameLocator("#app-frame");
+    const rows = frame.locator("tr.Polaris-IndexTable__TableRow");
+    await rows.first().waitFor({ timeout: 30_000 });
+    const picked: number[] = [];
+    for (let i = 0; i < (await rows.count()) && picked.length < 2; i++) {
+      if (Number(await rows.nth(i).locator("td").nth(6).textContent()) > 0) picked.push(i);
+    }
+    expect(picked.length).toBe(2);
+    for (const i of picked) await rows.nth(i).locator("input[type=checkbox]").check({ force: true });
+    await screenshot(page, "shoot-0-selected");
+    await frame.getByRole("button", { name: "Import images" }).click();
+    await expect.poll(() => frame.getByText("Import finished").count(), { timeout: 30_000 }).toBe(1);
+
+    for (const i of picked) await rows.nth(i).locator("input[type=checkbox]").check({ force: true });
+    await frame.getByRole("button", { name: "Create shoot" }).click();
+    await frame.locator("#shoot-price").waitFor({ timeout: 15_000 });
+    await expect(frame.locator("#shoot-price").textContent()).resolves.toBe("2 credits");
+    await frame.getByLabel("Photos per product").selectOption("2");
+    await frame.getByLabel("Scene").selectOption("beach");
+    await expect.poll(() => frame.locator("#shoot-price").textContent()).toBe("4 credits");
+    await expect(frame.locator("#balance-after").textContent()).resolves.toContain("Balance after: 6 (now 10)");
+    await screenshot(page, "shoot-1-new");
+
+    await frame.getByRole("button", { name: /Start shoot/ }).click();
+    await frame.locator("#shoot-progress").waitFor({ timeout: 15_000 });
+    await expect.poll(() => frame.locator("#shoot-progress").textContent(), { timeout: 90_000 }).toContain("Finished: 4 ready");
+    await screenshot(page, "shoot-2-done");
+
+    const output = frame.locator("a.shoot-output img").first();
+    await expect.poll(() => output.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 15_000 }).toBe(1536);
+    const shopRow = await h.prisma.shop.findUniqueOrThrow({ where: { domain: shop } });
+    expect((await h.prisma.creditBalance.findUniqueOrThrow({ where: { shopId: shopRow.id } })).balance).toBe(6);
+    expect(errors, app.logs.join("")).toEqual([]);
+  });
+});
