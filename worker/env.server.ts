@@ -30,6 +30,8 @@ const schema = z.object({
   GENERATION_PROVIDER: z.enum(["studio"]).default("studio"),
   GENERATE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   GENERATE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  /** How long a job's lock lives without renewal; a dead worker's jobs are retaken after it. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   PENDING_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Origins exempt from the download guard's address check (the simulated shop); development only. */
   FETCH_ALLOWED_ORIGINS: z

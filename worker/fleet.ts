@@ -46,6 +46,8 @@ export async function startFleet(
       connection: redisConnection(env.REDIS_URL),
       prefix: env.REDIS_PREFIX,
       concurrency: concurrency[name] ?? 1,
+      lockDuration: env.WORKER_LOCK_MS,
+      stalledInterval: env.WORKER_LOCK_MS,
     });
     worker.on("failed", (job, err) => log.error({ queue: name, jobId: job?.id, err }, "job failed"));
     worker.on("error", (err) => log.error({ queue: name, err }, "worker error"));
