@@ -1,0 +1,24 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = mkdtempSync(path.join(tmpdir(), "atelier-demo-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("npm run demo", () => {
+  it("runs the main job headless and prints the photos it made", { timeout: 180_000 }, () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+      env: { ...process.env, LOCAL_STORAGE_DIR: root, DEMO_PRODUCTS: "3", LOG_LEVEL: "error" },
+      encoding: "utf8",
+      timeout: 170_000,
+    });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/jobs: 3 completed, 0 not completed/);
+    expect(result.stdout).toMatch(/credits: 3 spent, balance 7/);
+    const photos = [...result.stdout.matchAll(/photo: (\S+) \(1536×2048\)/g)].map((m) => m[1]!);
+    expect(photos).toHaveLength(3);
+    for (const p of photos) expect(existsSync(p)).toBe(true);
+  });
+});
