@@ -1,6 +1,7 @@
 import { Worker } from "bullmq";
 import pino, { type Logger } from "pino";
 import { importDeps } from "../app/services/catalog/import-deps.server";
+import { deleteOldJobEvents, deleteUnusedAssets, failStuckJobs } from "../app/services/maintenance.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
 import { sweepPendingJobs } from "../app/lib/generate-queue.server";
@@ -33,7 +34,15 @@ export async function startFleet(
   const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
   const generateQueue = makeQueue("generate", connection, env.REDIS_PREFIX);
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
-    maintenance: maintenanceProcessor(db.prisma, log, { sweepPending: () => sweepPendingJobs(generateQueue, db.prisma) }),
+    maintenance: maintenanceProcessor(db.prisma, log, {
+      sweepPending: () => sweepPendingJobs(generateQueue, db.prisma),
+      cleanup: async () => ({
+        unusedAssets: await deleteUnusedAssets(db.prisma, storage),
+        oldEvents: await deleteOldJobEvents(db.prisma),
+        // Well past the generate timeout plus every retry's backoff.
+        stuckJobs: await failStuckJobs(db.prisma, env.GENERATE_TIMEOUT_MS * 3),
+      }),
+    }),
     generate: generateProcessor({ db: db.prisma, storage, provider: studioProvider(), log, timeoutMs: env.GENERATE_TIMEOUT_MS }),
     import: importProcessor({ ...importDeps(db.prisma, storage, fetchPolicy), log }),
   };
@@ -60,6 +69,7 @@ export async function startFleet(
       { every: env.LEDGER_RECONCILE_EVERY_MS },
       { name: "reconcile-ledger", data: { task: "reconcile-ledger" } },
     );
+    await queue.upsertJobScheduler("cleanup", { every: 60 * 60_000 }, { name: "cleanup", data: { task: "cleanup" } });
     await queue.upsertJobScheduler(
       "sweep-pending",
       { every: env.PENDING_SWEEP_EVERY_MS },

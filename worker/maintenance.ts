@@ -7,6 +7,7 @@ import type { Db } from "../app/services/prisma.server";
 export const maintenanceJob = z.discriminatedUnion("task", [
   z.object({ task: z.literal("reconcile-ledger") }),
   z.object({ task: z.literal("sweep-pending") }),
+  z.object({ task: z.literal("cleanup") }),
 ]);
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
 
@@ -16,6 +17,7 @@ export interface ReconcileResult {
 
 export interface MaintenanceTasks {
   sweepPending(): Promise<number>;
+  cleanup(): Promise<Record<string, number>>;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface MaintenanceTasks {
  * disabling triggers), so it is reported loudly, never "fixed" silently.
  */
 export function maintenanceProcessor(db: Db, log: Logger, tasks?: MaintenanceTasks) {
-  return async (job: Job): Promise<ReconcileResult | { enqueued: number }> => {
+  return async (job: Job): Promise<ReconcileResult | Record<string, number>> => {
     const data = maintenanceJob.parse(job.data);
     switch (data.task) {
       case "reconcile-ledger": {
@@ -38,6 +40,11 @@ export function maintenanceProcessor(db: Db, log: Logger, tasks?: MaintenanceTas
         const enqueued = (await tasks?.sweepPending()) ?? 0;
         if (enqueued > 0) log.warn({ enqueued }, "enqueued jobs that were left pending");
         return { enqueued };
+      }
+      case "cleanup": {
+        const result = (await tasks?.cleanup()) ?? {};
+        log.info(result, "maintenance cleanup");
+        return result;
       }
     }
   };
