@@ -106,4 +106,20 @@ describe("shoot lifecycle", () => {
     expect(await h.prisma.creditLedgerEntry.count({ where: { shopId: s.shop.id, txType: "refund" } })).toBe(0);
     expect(await getBalance(h.prisma, s.shop.id)).toBe(4);
   });
+
+  it("finishes in-flight work on SIGTERM before the worker exits", { timeout: 120_000 }, async () => {
+    const s = await shoot(2, 10);
+    const env = { ...process.env, WORKER_QUEUES: "generate", GENERATE_CONCURRENCY: "2", LOCAL_STORAGE_DIR: root, LOG_LEVEL: "silent" };
+    const child = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], { env, stdio: "ignore" });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    await enqueueGenerationJobs(queue, h.prisma, s.shop.id, s.jobIds, { backoffMs: 10 });
+    await until(() => h.prisma.generationJob.count({ where: { id: { in: s.jobIds }, status: "processing" } }), (n) => n > 0, 30_000);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const rows = await h.prisma.generationJob.findMany({ where: { id: { in: s.jobIds } }, select: { status: true } });
+    // What was rendering when the signal came finished; nothing was left half-done.
+    expect(rows.filter((r) => r.status === "processing")).toHaveLength(0);
+    expect(rows.some((r) => r.status === "completed")).toBe(true);
+    await queue.obliterate({ force: true });
+  });
 });
