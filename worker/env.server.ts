@@ -29,6 +29,8 @@ const schema = z.object({
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   GENERATION_PROVIDER: z.enum(["studio"]).default("studio"),
   GENERATE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Cap on photos in flight at the provider across the whole fleet (its rate limit). */
+  PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   GENERATE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
   /** How long a job's lock lives without renewal; a dead worker's jobs are retaken after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -33,6 +33,7 @@ export async function startFleet(
   const storage = createStorage(source);
   const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
   const generateQueue = makeQueue("generate", connection, env.REDIS_PREFIX);
+  if (env.WORKER_QUEUES.includes("generate")) await generateQueue.setGlobalConcurrency(env.PROVIDER_CONCURRENCY);
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
     maintenance: maintenanceProcessor(db.prisma, log, {
       sweepPending: () => sweepPendingJobs(generateQueue, db.prisma),

@@ -71,3 +71,48 @@ describe("fairness between shops", () => {
     expect(lastSmall).toBeLessThan(10);
   });
 });
+
+describe("provider concurrency", () => {
+  it("caps photos in flight across every worker of the fleet", { timeout: 60_000 }, async () => {
+    const { parseWorkerEnv } = await import("../../worker/env.server");
+    const { startFleet } = await import("../../worker/fleet");
+    const prefix = `${process.env.REDIS_PREFIX}-cap`;
+    const source = { ...process.env, REDIS_PREFIX: prefix, WORKER_QUEUES: "generate", GENERATE_CONCURRENCY: "8", PROVIDER_CONCURRENCY: "3", LOG_LEVEL: "silent" };
+    // Starting a fleet sets the queue-wide cap; then count what two busy workers run at once.
+    const fleet = await startFleet(parseWorkerEnv(source), pino({ level: "silent" }), source);
+    await fleet.close();
+    const conn = redisConnection(redisUrl);
+    const q = makeQueue("generate", conn, prefix);
+    expect(await q.getGlobalConcurrency()).toBe(3);
+    const work = await shoot(12);
+    await enqueueGenerationJobs(q, h.prisma, work.shopId, work.jobIds);
+    let inFlight = 0;
+    let peak = 0;
+    let done = 0;
+    const image = await sharp({ create: { width: 16, height: 16, channels: 3, background: "#000" } }).jpeg().toBuffer();
+    const provider: Provider = {
+      name: "slow",
+      label: "Slow",
+      async generate() {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 150));
+        inFlight--;
+        done++;
+        return { image, mimeType: "image/jpeg", width: 16, height: 16 };
+      },
+    };
+    const workers = [0, 1].map(
+      () => new Worker("generate", generateProcessor({ db: h.prisma, storage, provider, log: pino({ level: "silent" }) }), { connection: redisConnection(redisUrl), prefix, concurrency: 8 }),
+    );
+    try {
+      while (done < 12) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      await q.obliterate({ force: true });
+      await q.close();
+      conn.disconnect();
+    }
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(1);
+  });
+});
