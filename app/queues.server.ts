@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import prisma from "./db.server";
 import { appEnv } from "./env.server";
 import { enqueueGenerationJobs } from "./lib/generate-queue.server";
+import { logger } from "./logger.server";
 
 declare global {
   var __atelierQueues: { connection: Redis; queues: Map<string, Queue> } | undefined;
@@ -11,7 +12,15 @@ declare global {
 function queue(name: "import" | "generate" | "publish"): Queue {
   if (!globalThis.__atelierQueues) {
     const env = appEnv();
-    globalThis.__atelierQueues = { connection: new Redis(env.REDIS_URL, { maxRetriesPerRequest: null }), queues: new Map() };
+    const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+    // ioredis reconnects on its own; say so once in a while instead of on every try.
+    let lastWarning = 0;
+    connection.on("error", (error: Error) => {
+      if (Date.now() - lastWarning < 30_000) return;
+      lastWarning = Date.now();
+      logger.warn({ err: error.message }, "Redis unavailable; new jobs wait in the database until it is back");
+    });
+    globalThis.__atelierQueues = { connection, queues: new Map() };
   }
   const state = globalThis.__atelierQueues;
   let q = state.queues.get(name);
