@@ -9,17 +9,19 @@ declare global {
   var __atelierQueues: { connection: Redis; queues: Map<string, Queue> } | undefined;
 }
 
+let lastWarning = 0;
+// ioredis and BullMQ retry on their own; say so once in a while instead of on every try.
+function warnRedisDown(error: Error): void {
+  if (Date.now() - lastWarning < 30_000) return;
+  lastWarning = Date.now();
+  logger.warn({ err: error.message }, "Redis unavailable; new jobs wait in the database until it is back");
+}
+
 function queue(name: "import" | "generate" | "publish"): Queue {
   if (!globalThis.__atelierQueues) {
     const env = appEnv();
     const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-    // ioredis reconnects on its own; say so once in a while instead of on every try.
-    let lastWarning = 0;
-    connection.on("error", (error: Error) => {
-      if (Date.now() - lastWarning < 30_000) return;
-      lastWarning = Date.now();
-      logger.warn({ err: error.message }, "Redis unavailable; new jobs wait in the database until it is back");
-    });
+    connection.on("error", warnRedisDown);
     globalThis.__atelierQueues = { connection, queues: new Map() };
   }
   const state = globalThis.__atelierQueues;
@@ -30,6 +32,7 @@ function queue(name: "import" | "generate" | "publish"): Queue {
       prefix: appEnv().REDIS_PREFIX,
       defaultJobOptions: { attempts: 3, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 604_800 } },
     });
+    q.on("error", warnRedisDown);
     state.queues.set(name, q);
   }
   return q;
