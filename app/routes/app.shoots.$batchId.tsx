@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { Badge, BlockStack, Box, Card, InlineGrid, Page, ProgressBar, Text, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import prisma from "~/db.server";
 import { requireShop } from "~/lib/shop-context.server";
 import { cancelJobs } from "~/services/shoots/job-state.server";
@@ -46,11 +46,34 @@ export default function Shoot() {
   const shoot = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const navigation = useNavigation();
+  const revalidate = useRef(revalidator.revalidate);
+  revalidate.current = revalidator.revalidate;
   useEffect(() => {
     if (!shoot.active) return;
-    const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 1500);
-    return () => clearInterval(timer);
-  }, [shoot.active, revalidator]);
+    // Server-sent events while the shoot runs; a slow poll covers a dropped stream.
+    const abort = new AbortController();
+    let live = false;
+    (async () => {
+      const response = await fetch(`/app/shoots/${shoot.id}/events`, { signal: abort.signal });
+      if (!response.ok || !response.body) return;
+      live = true;
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (value.includes("event: update")) revalidate.current();
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        live = false;
+      });
+    const poll = setInterval(() => !live && revalidate.current(), 3000);
+    return () => {
+      abort.abort();
+      clearInterval(poll);
+    };
+  }, [shoot.active, shoot.id]);
   const done = (shoot.counts.completed ?? 0) + (shoot.counts.failed ?? 0) + (shoot.counts.cancelled ?? 0);
   return (
     <Page title={shoot.name ?? "Shoot"} subtitle={`${shoot.jobs.length} photos · ${shoot.costCredits} credits`} backAction={{ url: "/app/shoots" }}>
