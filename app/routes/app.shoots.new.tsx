@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Text, TextField, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import { randomUUID } from "node:crypto";
@@ -11,6 +11,7 @@ import { enqueueShoot } from "~/queues.server";
 import { InsufficientCreditsError } from "~/services/credits/errors.server";
 import { getBalance } from "~/services/credits/queries.server";
 import { createShoot, ShootInputError } from "~/services/shoots/create.server";
+import { listLooks, LookInputError, saveLook } from "~/services/shoots/looks.server";
 import { RateLimitedError } from "~/services/shoots/rate-limit.server";
 import { storage } from "~/storage.server";
 
@@ -39,6 +40,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     withoutPhoto: ids.filter((id) => !firstPhoto.has(id)).length,
     preview,
     balance: await getBalance(prisma, shop.id),
+    looks: await listLooks(prisma, shop.id),
     clientKey: randomUUID(),
   };
 };
@@ -46,18 +48,28 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop } = await requireShop(request);
   const form = await request.formData();
+  const options = {
+    modelPreset: form.get("modelPreset"),
+    posePreset: form.get("posePreset"),
+    scenePreset: form.get("scenePreset"),
+    generationType: form.get("generationType"),
+    aspectRatio: form.get("aspectRatio"),
+    variations: form.get("variations"),
+    prompt: form.get("prompt") ?? undefined,
+  };
+  if (form.get("intent") === "save-look") {
+    try {
+      const look = await saveLook(prisma, shop.id, { name: form.get("lookName"), options });
+      return Response.json({ savedLook: look.name, error: null });
+    } catch (error) {
+      if (error instanceof LookInputError) return Response.json({ error: error.message, code: "invalid_look" }, { status: 400 });
+      throw error;
+    }
+  }
   const input = {
     clientKey: String(form.get("clientKey") ?? ""),
     productIds: String(form.get("productIds") ?? "").split(",").filter(Boolean),
-    options: {
-      modelPreset: form.get("modelPreset"),
-      posePreset: form.get("posePreset"),
-      scenePreset: form.get("scenePreset"),
-      generationType: form.get("generationType"),
-      aspectRatio: form.get("aspectRatio"),
-      variations: form.get("variations"),
-      prompt: form.get("prompt") ?? undefined,
-    },
+    options,
   };
   try {
     const shoot = await createShoot(prisma, shop.id, input as Parameters<typeof createShoot>[2]);
@@ -87,6 +99,19 @@ export default function NewShoot() {
   const [aspect, setAspect] = useState<string>("3:4");
   const [variations, setVariations] = useState("1");
   const [prompt, setPrompt] = useState("");
+  const [lookName, setLookName] = useState("");
+  const lookSaver = useFetcher<{ savedLook?: string; error: string | null }>();
+  const applyLook = (id: string) => {
+    const look = data.looks.find((l) => l.id === id);
+    if (!look) return;
+    setModel(look.options.modelPreset);
+    setPose(look.options.posePreset);
+    setScene(look.options.scenePreset);
+    setType(look.options.generationType);
+    setAspect(look.options.aspectRatio);
+    setVariations(String(look.options.variations));
+    setPrompt(look.options.prompt ?? "");
+  };
   const price = shootPrice({ products: data.productIds.length, variations: Number(variations), generationType: type });
   const after = data.balance - price.total;
   const blocked = data.productIds.length === 0 || data.withoutPhoto > 0 || after < 0;
@@ -124,6 +149,9 @@ export default function NewShoot() {
               </Card>
               <Card>
                 <FormLayout>
+                  {data.looks.length > 0 && (
+                    <Select label="Saved look" placeholder="Choose a saved look" options={data.looks.map((l) => ({ label: l.name, value: l.id }))} onChange={applyLook} value="" />
+                  )}
                   <FormLayout.Group>
                     <Select label="Model" name="modelPreset" value={model} onChange={setModel} options={MODEL_PRESETS.map((m) => ({ label: m.id === "dress_form" ? m.label : `${m.label} · ${m.bodyType}, ${m.age}`, value: m.id }))} />
                     <Select label="Pose" name="posePreset" value={pose} onChange={setPose} options={POSE_PRESETS.map((p) => ({ label: p.label, value: p.id }))} />
@@ -135,6 +163,25 @@ export default function NewShoot() {
                     <Select label="Photos per product" name="variations" value={variations} onChange={setVariations} options={Array.from({ length: MAX_VARIATIONS }, (_, i) => String(i + 1))} />
                   </FormLayout.Group>
                   <TextField label="Direction (optional)" name="prompt" value={prompt} onChange={setPrompt} maxLength={MAX_PROMPT_LENGTH} showCharacterCount autoComplete="off" helpText="Used by AI providers; the studio provider composites without AI and ignores it." />
+                  <InlineStack gap="200" blockAlign="end">
+                    <div style={{ flex: 1 }}>
+                      <TextField label="Save these settings as a look" value={lookName} onChange={setLookName} autoComplete="off" placeholder="e.g. Summer beach" />
+                    </div>
+                    <Button
+                      disabled={!lookName.trim()}
+                      loading={lookSaver.state !== "idle"}
+                      onClick={() =>
+                        lookSaver.submit(
+                          { intent: "save-look", lookName, modelPreset: model, posePreset: pose, scenePreset: scene, generationType: type, aspectRatio: aspect, variations, prompt },
+                          { method: "post" },
+                        )
+                      }
+                    >
+                      Save look
+                    </Button>
+                  </InlineStack>
+                  {lookSaver.data?.savedLook && <Text as="p" tone="success">{`Saved “${lookSaver.data.savedLook}”.`}</Text>}
+                  {lookSaver.data?.error && <Text as="p" tone="critical">{lookSaver.data.error}</Text>}
                 </FormLayout>
               </Card>
             </BlockStack>
