@@ -1,10 +1,15 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { Badge, BlockStack, Box, Card, InlineGrid, Page, ProgressBar, Text, Thumbnail } from "@shopify/polaris";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Box, Button, Card, InlineGrid, InlineStack, Page, ProgressBar, Text, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import { useEffect, useRef } from "react";
 import prisma from "~/db.server";
+import { shootOptions } from "~/lib/presets";
 import { requireShop } from "~/lib/shop-context.server";
+import { enqueueShoot } from "~/queues.server";
+import { InsufficientCreditsError } from "~/services/credits/errors.server";
+import { createShoot, ShootInputError } from "~/services/shoots/create.server";
+import { RateLimitedError } from "~/services/shoots/rate-limit.server";
 import { cancelJobs } from "~/services/shoots/job-state.server";
 import { getShoot, isActive } from "~/services/shoots/queries.server";
 import { storage } from "~/storage.server";
@@ -27,7 +32,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       output: j.outputs[0] ? { url: await storage().signedUrl("outputs", j.outputs[0].path, 3600), width: j.outputs[0].width, height: j.outputs[0].height } : null,
     })),
   );
-  return { id: shoot.batch.id, name: shoot.batch.name, costCredits: shoot.batch.costCredits, counts, jobs, active: isActive(counts) };
+  return { id: shoot.batch.id, name: shoot.batch.name, costCredits: shoot.batch.costCredits, counts, jobs, active: isActive(counts), retryKey: crypto.randomUUID() };
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
@@ -35,15 +40,42 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   const shoot = uuid.test(params.batchId ?? "") ? await getShoot(prisma, shop.id, params.batchId!) : null;
   if (!shoot) return Response.json({ error: "Shoot not found" }, { status: 404 });
   const form = await request.formData();
-  if (form.get("intent") !== "cancel") return Response.json({ error: "Unknown action" }, { status: 400 });
-  const cancelled = await cancelJobs(prisma, shop.id, shoot.jobs.map((j) => j.id));
-  return { cancelled: cancelled.length };
+  if (form.get("intent") === "cancel") {
+    const cancelled = await cancelJobs(prisma, shop.id, shoot.jobs.map((j) => j.id));
+    return { cancelled: cancelled.length, error: null };
+  }
+  if (form.get("intent") === "retry-failed") {
+    // A new shoot of the failed photos' products with the same settings: they were
+    // refunded, so the retry is priced and charged like any shoot.
+    const failed = shoot.jobs.filter((j) => j.status === "failed" && j.productId);
+    if (failed.length === 0) return Response.json({ error: "No failed photos to retry." }, { status: 400 });
+    const params = shootOptions.safeParse(shoot.batch.params);
+    if (!params.success) return Response.json({ error: "This shoot's settings are no longer available." }, { status: 400 });
+    try {
+      const retry = await createShoot(prisma, shop.id, {
+        clientKey: String(form.get("clientKey") ?? ""),
+        productIds: [...new Set(failed.map((j) => j.productId!))],
+        options: { ...params.data, variations: 1 },
+        name: `Retry of ${shoot.batch.name ?? "a shoot"}`,
+      });
+      await enqueueShoot(shop.id, retry.jobIds).catch(() => false);
+      throw redirect(`/app/shoots/${retry.batchId}`);
+    } catch (error) {
+      if (error instanceof Response) throw error;
+      if (error instanceof InsufficientCreditsError || error instanceof RateLimitedError || error instanceof ShootInputError) {
+        return Response.json({ error: error.message }, { status: 400 });
+      }
+      throw error;
+    }
+  }
+  return Response.json({ error: "Unknown action" }, { status: 400 });
 };
 
 const TONE: Record<string, "success" | "critical" | "attention" | undefined> = { completed: "success", failed: "critical", processing: "attention" };
 
 export default function Shoot() {
   const shoot = useLoaderData<typeof loader>();
+  const result = useActionData<{ error: string | null }>();
   const revalidator = useRevalidator();
   const navigation = useNavigation();
   const revalidate = useRef(revalidator.revalidate);
@@ -84,14 +116,26 @@ export default function Shoot() {
               {shoot.active ? `${done} of ${shoot.jobs.length} done` : `Finished: ${shoot.counts.completed ?? 0} ready${shoot.counts.failed ? `, ${shoot.counts.failed} failed and refunded` : ""}${shoot.counts.cancelled ? `, ${shoot.counts.cancelled} cancelled and refunded` : ""}`}
             </Text>
             <ProgressBar progress={shoot.jobs.length ? Math.round((done / shoot.jobs.length) * 100) : 100} animated={shoot.active} />
-            {shoot.active && (
-              <Form method="post">
-                <input type="hidden" name="intent" value="cancel" />
-                <button type="submit" className="Polaris-Button" disabled={navigation.state !== "idle"}>
-                  Cancel photos not started yet
-                </button>
-              </Form>
-            )}
+            {result?.error && <Banner tone="critical">{result.error}</Banner>}
+            <InlineStack gap="200">
+              {shoot.active && (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="cancel" />
+                  <Button submit disabled={navigation.state !== "idle"}>
+                    Cancel photos not started yet
+                  </Button>
+                </Form>
+              )}
+              {!shoot.active && (shoot.counts.failed ?? 0) > 0 && (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="retry-failed" />
+                  <input type="hidden" name="clientKey" value={shoot.retryKey} />
+                  <Button submit loading={navigation.state === "submitting"}>
+                    {`Retry ${shoot.counts.failed} failed photo${shoot.counts.failed === 1 ? "" : "s"}`}
+                  </Button>
+                </Form>
+              )}
+            </InlineStack>
           </BlockStack>
         </Card>
         <InlineGrid columns={{ xs: 2, sm: 3, md: 4 }} gap="300">
