@@ -1,5 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useFetcher, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { useAppBridge } from "@shopify/app-bridge-react";
 import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Text, TextField, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import { randomUUID } from "node:crypto";
@@ -101,6 +102,16 @@ export default function NewShoot() {
   const [prompt, setPrompt] = useState("");
   const [lookName, setLookName] = useState("");
   const lookSaver = useFetcher<{ savedLook?: string; error: string | null }>();
+  const shopify = useAppBridge();
+  const navigate = useNavigate();
+  // Shopify's resource picker adds products to the shoot (the URL keeps the selection).
+  const pickProducts = async () => {
+    const picked = (await shopify.resourcePicker({ type: "product", multiple: true })) as { id: string }[] | { selection: { id: string }[] } | undefined;
+    const selection = Array.isArray(picked) ? picked : picked?.selection;
+    if (!selection?.length) return;
+    const ids = [...new Set([...data.productIds, ...selection.map((p) => p.id)])].map((id) => id.split("/").pop());
+    navigate(`/app/shoots/new?products=${ids.join(",")}`);
+  };
   const applyLook = (id: string) => {
     const look = data.looks.find((l) => l.id === id);
     if (!look) return;
@@ -137,9 +148,12 @@ export default function NewShoot() {
               )}
               <Card>
                 <BlockStack gap="300">
-                  <Text as="h2" variant="headingMd">
-                    {data.productIds.length} products
-                  </Text>
+                  <InlineStack align="space-between" blockAlign="center">
+                    <Text as="h2" variant="headingMd">
+                      {data.productIds.length} products
+                    </Text>
+                    <Button onClick={pickProducts}>Add products</Button>
+                  </InlineStack>
                   <InlineStack gap="200">
                     {data.preview.map((p) => (
                       <Thumbnail key={p.id} size="small" source={p.url ?? ImageIcon} alt={p.id} />
