@@ -37,9 +37,14 @@ export default defineConfig({
   ],
   build: { assetsInlineLimit: 0 },
   // Everything the browser graph reaches, optimized at startup: a dependency discovered
-  // on the first request makes Vite reload the page mid-hydration.
+  // on the first request makes Vite reload the page mid-hydration, with two copies of
+  // React. Discovery is off because its scan of route modules also finds their
+  // server-only imports (pg, bullmq) and re-optimizes on the first page load.
   optimizeDeps: {
+    noDiscovery: true,
     include: [
+      "zod",
+      "@shopify/polaris-icons",
       "react",
       "react-dom",
       "react-dom/client",

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
+  DEV_PROVIDER_WEBHOOK_SECRET,
   EnvError,
   logLevel,
   nodeEnv,
@@ -38,6 +39,14 @@ const schema = z
       .default("atelier-dev.myshopify.com"),
     WELCOME_BONUS_CREDITS: z.coerce.number().int().min(0).max(1000).default(10),
     LOG_LEVEL: logLevel,
+    /** Signs the job token in provider webhook URLs; the worker uses the same value. */
+    PROVIDER_WEBHOOK_SECRET: z.string().min(16).default(DEV_PROVIDER_WEBHOOK_SECRET),
+    /** Where fal publishes the keys its webhooks are signed with. */
+    FAL_JWKS_URL: z.string().url().optional(),
+    /** Replicate's webhook signing secret (whsec_…), from its API. */
+    REPLICATE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+    /** Shared with a self-hosted GPU worker to sign its callbacks (docs/gpu-worker-contract.md). */
+    GPU_WORKER_WEBHOOK_SECRET: z.string().min(16).optional(),
     /** Where the embedded app loads App Bridge from; a local admin stand-in in development. */
     APP_BRIDGE_URL: z.string().url().default(SHOPIFY_APP_BRIDGE_URL),
     /** Extra origins allowed to frame the app (a local admin stand-in); development only. */
@@ -60,6 +69,9 @@ const schema = z
     }
     if (env.DEV_FRAME_ANCESTORS.length > 0) {
       ctx.addIssue({ code: "custom", path: ["DEV_FRAME_ANCESTORS"], message: "not allowed in production" });
+    }
+    if (env.PROVIDER_WEBHOOK_SECRET === DEV_PROVIDER_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["PROVIDER_WEBHOOK_SECRET"], message: "required in production" });
     }
     if (!env.SHOPIFY_APP_URL.startsWith("https://")) {
       ctx.addIssue({ code: "custom", path: ["SHOPIFY_APP_URL"], message: "must be https:// in production" });

@@ -62,6 +62,17 @@ export async function enqueueShoot(shopId: string, jobIds: string[], timeoutMs =
   }
 }
 
+/**
+ * Runs generate jobs now instead of at their next scheduled check: a provider's
+ * webhook said something happened, or the merchant cancelled work in flight.
+ */
+export async function wakeGeneration(jobIds: string[]): Promise<void> {
+  for (const id of jobIds) {
+    const job = await Job.fromId(queue("generate"), id);
+    if (job && (await job.isDelayed())) await job.promote();
+  }
+}
+
 export async function closeQueues(): Promise<void> {
   const state = globalThis.__atelierQueues;
   if (!state) return;

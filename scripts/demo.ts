@@ -42,7 +42,16 @@ async function main(): Promise<void> {
   const app = parseAppEnv(env);
   const sim = await startSimulator({ appUrl: app.SHOPIFY_APP_URL, apiKey: app.SHOPIFY_API_KEY, apiSecret: app.SHOPIFY_API_SECRET, products: 30 });
   process.env.SHOPIFY_SIMULATOR_URL = sim.url;
-  const workerSource = { ...env, WORKER_QUEUES: "import,generate", FETCH_ALLOWED_ORIGINS: sim.url, GENERATE_CONCURRENCY: "2" };
+  // GENERATION_PROVIDER=fashn|fal|replicate|http shoots through that adapter against
+  // its stand-in (polled: the demo runs no app server to take webhooks).
+  const provider = await startProviderStandIn(process.env.GENERATION_PROVIDER);
+  const workerSource = {
+    ...env,
+    ...provider.env,
+    WORKER_QUEUES: "import,generate",
+    FETCH_ALLOWED_ORIGINS: [sim.url, provider.url].filter(Boolean).join(","),
+    GENERATE_CONCURRENCY: "2",
+  };
   const fleet = await startFleet(parseWorkerEnv(workerSource), pino({ level: "warn" }), workerSource);
   const db = createPrisma(databaseUrl, 4);
   const connection = { url: redisUrl };
@@ -116,7 +125,25 @@ async function main(): Promise<void> {
     await fleet.close();
     await db.close();
     await sim.close();
+    await provider.close();
   }
+}
+
+async function startProviderStandIn(name: string | undefined): Promise<{ url?: string; env: Record<string, string>; close(): Promise<void> }> {
+  const { STANDIN_PROVIDERS, DEV_STANDIN_CREDENTIALS: dev, standInEnv } = await import("../dev/providers/dev-config");
+  const provider = STANDIN_PROVIDERS.find((p) => p === name);
+  if (!provider) return { env: {}, close: async () => undefined };
+  const options = { latencyMs: 500 };
+  const stand =
+    provider === "fashn"
+      ? await (await import("../dev/providers/fashn")).startFashnStandIn({ ...options, apiKey: dev.fashnKey })
+      : provider === "fal"
+        ? await (await import("../dev/providers/fal")).startFalStandIn({ ...options, apiKey: dev.falKey })
+        : provider === "replicate"
+          ? await (await import("../dev/providers/replicate")).startReplicateStandIn({ ...options, apiToken: dev.replicateToken, webhookSecret: dev.replicateSecret })
+          : await (await import("../dev/providers/http-worker")).startHttpWorkerStandIn({ ...options, token: dev.gpuToken, secret: dev.gpuSecret });
+  say(`provider: ${provider} (stand-in at ${stand.url})`);
+  return { url: stand.url, env: standInEnv(provider, stand.url).worker, close: () => stand.close() };
 }
 
 main().then(

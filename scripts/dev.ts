@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import concurrently from "concurrently";
 import { parseAppEnv } from "../app/env.server";
+import { STANDIN_PROVIDERS, standInEnv, type StandInProvider } from "../dev/providers/dev-config";
 
 const env = parseAppEnv(process.env);
 const simPort = Number(process.env.SIM_PORT ?? 3100);
@@ -22,13 +23,26 @@ const appOnly = {
   APP_BRIDGE_URL: `${simUrl}/app-bridge.js`,
   DEV_FRAME_ANCESTORS: simUrl,
 };
+// GENERATION_PROVIDER=fashn|fal|replicate|http runs every shoot through that adapter
+// against its stand-in, webhooks included.
+const providerName = process.env.GENERATION_PROVIDER ?? "studio";
+const standIn = (STANDIN_PROVIDERS as readonly string[]).includes(providerName) ? (providerName as StandInProvider) : null;
+const standInUrl = `http://127.0.0.1:${process.env.PROVIDER_STANDIN_PORT ?? 3200}`;
+const providerEnv = standIn ? standInEnv(standIn, standInUrl) : { worker: {}, app: {} };
+const workerEnv = {
+  ...shared,
+  ...providerEnv.worker,
+  ...(standIn ? { FETCH_ALLOWED_ORIGINS: `${simUrl},${standInUrl}`, PROVIDER_WEBHOOK_BASE_URL: appUrl } : {}),
+};
+
 const adminUrl = `${simUrl}/admin/apps/atelier?shop=${env.DEV_SHOP_DOMAIN}`;
 
 const { result } = concurrently(
   [
     { name: "shop", command: "tsx dev/shopify/main.ts", prefixColor: "yellow", env: { SIM_PORT: String(simPort) } },
-    { name: "app", command: "remix vite:dev", prefixColor: "cyan", env: { ...shared, ...appOnly } },
-    { name: "worker", command: "tsx watch --clear-screen=false worker/index.ts", prefixColor: "magenta", env: shared },
+    { name: "app", command: "remix vite:dev", prefixColor: "cyan", env: { ...shared, ...appOnly, ...providerEnv.app } },
+    { name: "worker", command: "tsx watch --clear-screen=false worker/index.ts", prefixColor: "magenta", env: workerEnv },
+    ...(standIn ? [{ name: standIn, command: "tsx dev/providers/main.ts", prefixColor: "blue", env: { GENERATION_PROVIDER: standIn } }] : []),
     {
       name: "info",
       command: `node -e "setTimeout(() => console.log('\\n  Open Atelier inside the simulated Shopify admin:\\n  ${adminUrl}\\n  (app at ${appUrl})\\n'), 3000)"`,

@@ -21,4 +21,18 @@ describe("npm run demo", () => {
     expect(photos).toHaveLength(3);
     for (const p of photos) expect(existsSync(p)).toBe(true);
   });
+
+  // The whole flow through each external adapter, against its stand-in over HTTP.
+  it.each(["fashn", "fal", "replicate", "http"])("shoots through the %s adapter", { timeout: 180_000 }, (provider) => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+      env: { ...process.env, LOCAL_STORAGE_DIR: root, DEMO_PRODUCTS: "2", LOG_LEVEL: "error", GENERATION_PROVIDER: provider },
+      encoding: "utf8",
+      timeout: 170_000,
+    });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain(`provider: ${provider} (stand-in at http://127.0.0.1:`);
+    expect(result.stdout).toMatch(/jobs: 2 completed, 0 not completed/);
+    expect(result.stdout).toMatch(/credits: 2 spent, balance 8/);
+    expect([...result.stdout.matchAll(/photo: (\S+) \(\d+×\d+\)/g)]).toHaveLength(2);
+  });
 });

@@ -27,12 +27,14 @@ describe("configuration", () => {
     expect(error).toMatch(/SHOPIFY_API_KEY: required in production/);
     expect(error).toMatch(/SHOPIFY_API_SECRET: required in production/);
     expect(error).toMatch(/SHOPIFY_APP_URL: must be https/);
+    expect(error).toMatch(/PROVIDER_WEBHOOK_SECRET: required in production/);
     expect(
       parseAppEnv({
         NODE_ENV: "production",
         SHOPIFY_API_KEY: "k",
         SHOPIFY_API_SECRET: "s".repeat(32),
         SHOPIFY_APP_URL: "https://atelier.example.com",
+        PROVIDER_WEBHOOK_SECRET: "w".repeat(32),
       }).NODE_ENV,
     ).toBe("production");
   });

@@ -9,7 +9,10 @@ import {
   redisUrl,
   withoutEmpty,
 } from "../app/lib/env-schema";
+import { PROVIDER_NAMES } from "./providers/provider";
+import { routesSchema } from "./providers/routing";
 import { QUEUE_NAMES } from "./queues";
+import { DEV_PROVIDER_WEBHOOK_SECRET } from "../app/lib/env-schema";
 
 const schema = z.object({
   NODE_ENV: nodeEnv,
@@ -27,7 +30,37 @@ const schema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   LEDGER_RECONCILE_EVERY_MS: z.coerce.number().int().min(10_000).default(60 * 60 * 1000),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
-  GENERATION_PROVIDER: z.enum(["studio"]).default("studio"),
+  /** The provider serving every job no route claims; its default model (see providers/registry.ts). */
+  GENERATION_PROVIDER: z.enum(PROVIDER_NAMES).default("studio"),
+  /** JSON routes by generation type and preset, e.g. {"hd":"fal:fal-ai/flux-pro/kontext"}. */
+  GENERATION_ROUTES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(routesSchema.optional()),
+  /** Models whose licence forbids commercial use (IDM-VTON, CatVTON, OOTDiffusion) are refused unless this is true. */
+  ALLOW_NONCOMMERCIAL_MODELS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  FASHN_API_KEY: z.string().min(8).optional(),
+  FASHN_BASE_URL: z.string().url().optional(),
+  FAL_KEY: z.string().min(8).optional(),
+  FAL_QUEUE_URL: z.string().url().optional(),
+  REPLICATE_API_TOKEN: z.string().min(8).optional(),
+  REPLICATE_BASE_URL: z.string().url().optional(),
+  GPU_WORKER_URL: z.string().url().optional(),
+  GPU_WORKER_TOKEN: z.string().min(8).optional(),
+  /** The app's public URL for provider webhooks; without it jobs are only polled. */
+  PROVIDER_WEBHOOK_BASE_URL: z.string().url().optional(),
+  PROVIDER_WEBHOOK_SECRET: z.string().min(16).default(DEV_PROVIDER_WEBHOOK_SECRET),
+  /** How long an account failure (bad key, out of credits) pauses a provider. */
+  PROVIDER_PAUSE_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
   GENERATE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** Cap on photos in flight at the provider across the whole fleet (its rate limit). */
   PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
@@ -44,6 +77,9 @@ const schema = z.object({
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === "production" && env.FETCH_ALLOWED_ORIGINS.length > 0) {
     ctx.addIssue({ code: "custom", path: ["FETCH_ALLOWED_ORIGINS"], message: "not allowed in production" });
+  }
+  if (env.NODE_ENV === "production" && env.PROVIDER_WEBHOOK_BASE_URL && env.PROVIDER_WEBHOOK_SECRET === DEV_PROVIDER_WEBHOOK_SECRET) {
+    ctx.addIssue({ code: "custom", path: ["PROVIDER_WEBHOOK_SECRET"], message: "required in production when webhooks are on" });
   }
 });
 

@@ -7,7 +7,9 @@ import { createStorage } from "../app/services/storage/config.server";
 import { sweepPendingJobs } from "../app/lib/generate-queue.server";
 import { generateProcessor } from "./generate";
 import { importProcessor } from "./import";
-import { studioProvider } from "./providers/studio-provider";
+import { providerWebhookUrl } from "../app/services/providers/webhook-token.server";
+import { redisProviderPauses } from "./provider-pauses";
+import { configuredProviders, routerFromEnv } from "./providers/registry";
 import type { WorkerEnv } from "./env.server";
 import { maintenanceProcessor } from "./maintenance";
 import { makeQueue, redisConnection, type QueueName } from "./queues";
@@ -33,6 +35,8 @@ export async function startFleet(
   const storage = createStorage(source);
   const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
   const generateQueue = makeQueue("generate", connection, env.REDIS_PREFIX);
+  const providers = configuredProviders(env);
+  const router = routerFromEnv(env, providers, log);
   if (env.WORKER_QUEUES.includes("generate")) await generateQueue.setGlobalConcurrency(env.PROVIDER_CONCURRENCY);
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
     maintenance: maintenanceProcessor(db.prisma, log, {
@@ -44,7 +48,24 @@ export async function startFleet(
         stuckJobs: await failStuckJobs(db.prisma, env.GENERATE_TIMEOUT_MS * 3),
       }),
     }),
-    generate: generateProcessor({ db: db.prisma, storage, provider: studioProvider(), log, timeoutMs: env.GENERATE_TIMEOUT_MS }),
+    generate: generateProcessor({
+      db: db.prisma,
+      storage,
+      log,
+      providers,
+      route: (job) => {
+        const m = router.resolve(job);
+        return { provider: m.provider, model: m.model };
+      },
+      pauses: redisProviderPauses(connection, env.REDIS_PREFIX),
+      pauseMs: env.PROVIDER_PAUSE_MS,
+      fetchPolicy,
+      webhookUrl: env.PROVIDER_WEBHOOK_BASE_URL
+        ? (provider, jobId) => providerWebhookUrl(env.PROVIDER_WEBHOOK_BASE_URL!, env.PROVIDER_WEBHOOK_SECRET, provider, jobId)
+        : undefined,
+      timeoutMs: env.GENERATE_TIMEOUT_MS,
+      providerConcurrency: env.PROVIDER_CONCURRENCY,
+    }),
     import: importProcessor({ ...importDeps(db.prisma, storage, fetchPolicy), log }),
   };
   const concurrency: Partial<Record<QueueName, number>> = { import: env.IMPORT_CONCURRENCY, generate: env.GENERATE_CONCURRENCY };

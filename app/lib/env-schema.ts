@@ -19,6 +19,8 @@ export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trac
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/atelier";
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+/** Signs provider webhook URLs; app and worker must share it. Refused in production. */
+export const DEV_PROVIDER_WEBHOOK_SECRET = "atelier-dev-provider-webhook-secret";
 
 /** Every failing field, one per line, so a bad deploy names all of its mistakes at once. */
 export function formatEnvError(error: z.ZodError): string {

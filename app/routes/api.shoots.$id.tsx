@@ -17,6 +17,10 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       status: j.status,
       cost_credits: j.costCredits,
       error: j.errorMessage,
+      needs_review: j.needsReview,
+      review_reason: j.reviewReason,
+      regenerated_as: j.regeneratedAs,
+      provider: j.provider,
       outputs: await Promise.all(j.outputs.map(async (o) => ({ url: await storage().signedUrl("outputs", o.path, 3600), width: o.width, height: o.height }))),
     })),
   );

@@ -6,11 +6,12 @@ import { useEffect, useRef } from "react";
 import prisma from "~/db.server";
 import { shootOptions } from "~/lib/presets";
 import { requireShop } from "~/lib/shop-context.server";
-import { enqueueShoot } from "~/queues.server";
+import { enqueueShoot, wakeGeneration } from "~/queues.server";
 import { InsufficientCreditsError } from "~/services/credits/errors.server";
 import { createShoot, ShootInputError } from "~/services/shoots/create.server";
 import { RateLimitedError } from "~/services/shoots/rate-limit.server";
 import { cancelJobs } from "~/services/shoots/job-state.server";
+import { regenerateFree, RegenerateError } from "~/services/shoots/regenerate.server";
 import { getShoot, isActive } from "~/services/shoots/queries.server";
 import { storage } from "~/storage.server";
 
@@ -29,6 +30,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       variation: j.variation,
       status: j.status,
       error: j.errorMessage,
+      review: j.needsReview && !j.regeneratedAs ? (j.reviewReason ?? "The garment may not match the product photo.") : null,
+      regenerated: Boolean(j.regeneratedAs),
       output: j.outputs[0] ? { url: await storage().signedUrl("outputs", j.outputs[0].path, 3600), width: j.outputs[0].width, height: j.outputs[0].height } : null,
     })),
   );
@@ -42,7 +45,21 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   const form = await request.formData();
   if (form.get("intent") === "cancel") {
     const cancelled = await cancelJobs(prisma, shop.id, shoot.jobs.map((j) => j.id));
+    // Jobs in flight at a provider are stopped there by the worker; don't keep it waiting.
+    await wakeGeneration(shoot.jobs.filter((j) => j.status === "processing" && cancelled.includes(j.id)).map((j) => j.id)).catch(() => undefined);
     return { cancelled: cancelled.length, error: null };
+  }
+  if (form.get("intent") === "regenerate") {
+    const jobId = String(form.get("jobId") ?? "");
+    if (!shoot.jobs.some((j) => j.id === jobId)) return Response.json({ error: "Photo not found in this shoot." }, { status: 404 });
+    try {
+      const next = await regenerateFree(prisma, shop.id, jobId);
+      await enqueueShoot(shop.id, [next.jobId]).catch(() => false);
+      return { error: null };
+    } catch (error) {
+      if (error instanceof RegenerateError) return Response.json({ error: error.message }, { status: 400 });
+      throw error;
+    }
   }
   if (form.get("intent") === "retry-failed") {
     // A new shoot of the failed photos' products with the same settings: they were
@@ -122,7 +139,7 @@ export default function Shoot() {
                 <Form method="post">
                   <input type="hidden" name="intent" value="cancel" />
                   <Button submit disabled={navigation.state !== "idle"}>
-                    Cancel photos not started yet
+                    Cancel remaining photos
                   </Button>
                 </Form>
               )}
@@ -151,7 +168,25 @@ export default function Shoot() {
                     <Thumbnail source={ImageIcon} alt="" size="large" />
                   </Box>
                 )}
-                <Badge tone={TONE[j.status]}>{j.status}</Badge>
+                <InlineStack gap="100">
+                  <Badge tone={TONE[j.status]}>{j.status}</Badge>
+                  {j.review && <Badge tone="warning">Needs review</Badge>}
+                  {j.regenerated && <Badge>Regenerated</Badge>}
+                </InlineStack>
+                {j.review && (
+                  <BlockStack gap="100">
+                    <Text as="p" variant="bodySm" tone="caution">
+                      {j.review}
+                    </Text>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="regenerate" />
+                      <input type="hidden" name="jobId" value={j.id} />
+                      <Button submit size="slim" disabled={navigation.state !== "idle"}>
+                        Regenerate free
+                      </Button>
+                    </Form>
+                  </BlockStack>
+                )}
                 {j.error && (
                   <Text as="p" tone="critical" variant="bodySm">
                     {j.error}

@@ -48,9 +48,9 @@ describe("fairness between shops", () => {
     const provider: Provider = {
       name: "order",
       label: "Order",
-      async generate(req) {
+      async submit(req) {
         order.push(req.jobId);
-        return { image, mimeType: "image/jpeg", width: 16, height: 16 };
+        return { state: "succeeded", output: { kind: "image", image, mimeType: "image/jpeg" } };
       },
     };
     const worker = new Worker("generate", generateProcessor({ db: h.prisma, storage, provider, log: pino({ level: "silent" }) }), {
@@ -93,12 +93,12 @@ describe("provider concurrency", () => {
     const provider: Provider = {
       name: "slow",
       label: "Slow",
-      async generate() {
+      async submit() {
         peak = Math.max(peak, ++inFlight);
         await new Promise((r) => setTimeout(r, 150));
         inFlight--;
         done++;
-        return { image, mimeType: "image/jpeg", width: 16, height: 16 };
+        return { state: "succeeded", output: { kind: "image", image, mimeType: "image/jpeg" } };
       },
     };
     const workers = [0, 1].map(

@@ -93,12 +93,12 @@ describe("the generate pipeline", () => {
     const provider: Provider = {
       name: "test",
       label: "Test",
-      async generate(req) {
+      async submit(req) {
         const n = (attempts.get(req.jobId) ?? 0) + 1;
         attempts.set(req.jobId, n);
         behaviour(req.jobId, n);
         const image = await sharp({ create: { width: 64, height: 96, channels: 3, background: "#808080" } }).jpeg().toBuffer();
-        return { image, mimeType: "image/jpeg", width: 64, height: 96 };
+        return { state: "succeeded", output: { kind: "image", image, mimeType: "image/jpeg" } };
       },
     };
     const worker = new Worker("generate", generateProcessor({ db: h.prisma, storage, provider, log: silent }), {

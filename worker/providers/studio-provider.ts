@@ -1,4 +1,4 @@
-import { ProviderError, type GenerationRequest, type GenerationResult, type Provider } from "./provider";
+import { ProviderError, type GenerationRequest, type Provider, type Submission } from "./provider";
 import { renderStudioShot, STUDIO_PROVIDER_ID, STUDIO_PROVIDER_LABEL, StudioInputError, type StudioAspectRatio } from "./studio/index";
 
 const ASPECTS: StudioAspectRatio[] = ["1:1", "3:4", "4:5", "2:3", "9:16", "16:9"];
@@ -8,7 +8,7 @@ export function studioProvider(): Provider {
   return {
     name: STUDIO_PROVIDER_ID,
     label: STUDIO_PROVIDER_LABEL,
-    async generate(req: GenerationRequest, signal: AbortSignal): Promise<GenerationResult> {
+    async submit(req: GenerationRequest, signal: AbortSignal): Promise<Submission> {
       signal.throwIfAborted();
       try {
         const result = await renderStudioShot({
@@ -20,7 +20,7 @@ export function studioProvider(): Provider {
           seed: req.seed,
           quality: req.generationType === "hd" ? "hd" : "standard",
         });
-        return { image: result.image, mimeType: result.mimeType, width: result.width, height: result.height, model: "studio-compositor" };
+        return { state: "succeeded", output: { kind: "image", image: result.image, mimeType: result.mimeType } };
       } catch (error) {
         if (error instanceof StudioInputError) {
           const message =
