@@ -72,7 +72,7 @@ export async function ensureTestTemplate(baseUrl: string): Promise<string> {
   await admin.connect();
   try {
     const ready = await admin.query(
-      "select 1 from pg_database d join pg_shdescription s on s.objoid = d.oid where d.datname = $1 and s.description = 'ready'",
+      "select 1 from pg_database d join pg_shdescription s on s.objoid = d.oid where d.datname = $1 and s.description like 'ready%'",
       [name],
     );
     if (ready.rowCount) return name;
@@ -83,7 +83,7 @@ export async function ensureTestTemplate(baseUrl: string): Promise<string> {
     pushMigrations(withDatabase(baseUrl, build));
     try {
       await admin.query(`alter database "${build}" rename to "${name}"`);
-      await admin.query(`comment on database "${name}" is 'ready'`);
+      await admin.query(`comment on database "${name}" is 'ready ${Date.now()}'`);
       await admin.query(`alter database "${name}" with allow_connections false`);
     } catch (error) {
       // Another run built the same template first.
@@ -96,13 +96,22 @@ export async function ensureTestTemplate(baseUrl: string): Promise<string> {
   }
 }
 
-/** Templates of older migrations and databases left by test processes that died. */
+/** A template another checkout may still be copying from is kept this long. */
+const TEMPLATE_GRACE_MS = 6 * 3600_000;
+
+/**
+ * Templates of other migrations once no run can still be using them, and databases
+ * left by test processes that died.
+ */
 async function dropStale(admin: pg.Client, keep: string): Promise<void> {
-  const { rows } = await admin.query<{ datname: string }>(
-    "select datname from pg_database where datname like 'atelier\\_test\\_tpl\\_%' or datname like 'atelier\\_t\\_%'",
+  const { rows } = await admin.query<{ datname: string; description: string | null }>(
+    `select d.datname, s.description from pg_database d left join pg_shdescription s on s.objoid = d.oid
+      where d.datname like 'atelier\\_test\\_tpl\\_%' or d.datname like 'atelier\\_t\\_%'`,
   );
-  for (const { datname } of rows) {
+  for (const { datname, description } of rows) {
     if (datname === keep) continue;
+    const readyAt = Number(/^ready (\d+)$/.exec(description ?? "")?.[1] ?? 0);
+    if (readyAt && Date.now() - readyAt < TEMPLATE_GRACE_MS) continue;
     const pid = Number(/_p(\d+)_/.exec(datname)?.[1] ?? /_b(\d+)$/.exec(datname)?.[1] ?? NaN);
     if (Number.isFinite(pid) && isAlive(pid)) continue;
     await admin.query(`drop database if exists "${datname}" with (force)`).catch(() => undefined);
