@@ -13,6 +13,9 @@
 //    conditional UPDATE of a scratch balance, then the ledger's invariants. Run on the
 //    fresh database and again after parts 1–3 have grown the ledger.
 //
+// Parts 2 and 3 run the pipeline without the garment fidelity gate, whose image
+// analysis is per-photo CPU rather than orchestration; bench/fidelity.ts measures it.
+//
 // Workers: the production worker (worker/index.ts) takes its provider from the
 // environment, so it cannot run the bench providers without a production change.
 // "process" mode spawns two child processes of bench/lib/fleet.ts, each one

@@ -152,6 +152,8 @@ async function startWorker(cfg: WorkerConfig, events: FleetEvents): Promise<Loca
           db: db.prisma,
           storage: timedStorage(cfg.storageRoot, stats),
           provider: benchProvider(cfg),
+          // Orchestration only: the fidelity gate's image analysis is measured by bench/fidelity.ts.
+          fidelityGate: false,
           // A line per job, as in production, written to /dev/null.
           log: pino({ level: "info" }, pino.destination({ dest: "/dev/null", sync: true })),
         });
