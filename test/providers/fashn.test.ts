@@ -292,7 +292,7 @@ describe("FASHN adapter against the stand-in", () => {
     const missing = await providerError(fashn.submit(request({ model: "tryon-v1.6", modelPreset: "fashion_model_v1_curve" }), signal));
     expect([missing.kind, missing.code]).toEqual(["permanent", "model_image_missing"]);
     const unknown = await providerError(fashn.submit(request({ model: "tryon-v9" }), signal));
-    expect([unknown.kind, unknown.code]).toEqual(["permanent", "unsupported_model"]);
+    expect([unknown.kind, unknown.code]).toEqual(["account", "unsupported_model"]);
     expect(stand.received.length).toBe(before);
   });
 

@@ -157,7 +157,7 @@ describe("Replicate adapter against the stand-in", () => {
   it("refuses model ids that are not owner/name[:version] or not in the catalogue", async () => {
     for (const model of ["flux-kontext-pro", "a/b:notahexversion", "someone/unknown-model"]) {
       const error = await rejection(provider().submit(request({ model }), signal()));
-      expect([error.kind, error.code]).toEqual(["permanent", "unsupported_model"]);
+      expect([error.kind, error.code]).toEqual(["account", "unsupported_model"]);
     }
   });
 

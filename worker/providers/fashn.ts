@@ -138,7 +138,7 @@ export function fashnProvider(config: FashnConfig): Provider {
 
     async submit(request, signal): Promise<Submission> {
       if (!isModel(request.model)) {
-        throw new ProviderError("permanent", "unsupported_model", `The FASHN adapter does not support the model "${redact(request.model).slice(0, 60)}".`);
+        throw new ProviderError("account", "unsupported_model", `The FASHN adapter does not support the model "${redact(request.model).slice(0, 60)}".`);
       }
       const url = new URL(`${base}/v1/run`);
       if (request.webhookUrl) url.searchParams.set("webhook_url", request.webhookUrl);

@@ -229,7 +229,7 @@ export function replicateProvider(config: ReplicateConfig): Provider {
       const ref = parseModelRef(request.model);
       const inputs = ref && INPUTS.find((i) => i.matches(ref));
       if (!ref || !inputs) {
-        throw new ProviderError("permanent", "unsupported_model", `The Replicate adapter does not support the model "${redact(request.model).slice(0, 80)}".`);
+        throw new ProviderError("account", "unsupported_model", `The Replicate adapter does not support the model "${redact(request.model).slice(0, 80)}".`);
       }
       const body = {
         ...(ref.version ? { version: ref.version } : {}),
