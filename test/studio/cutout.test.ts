@@ -2,7 +2,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { cutOutGarment, type GarmentCutout } from "../../worker/providers/studio/cutout";
 import { StudioInputError } from "../../worker/providers/studio/errors";
-import { dilate, erode } from "../../worker/providers/studio/mask";
+import { dilate, erode } from "../../app/services/images/mask.server";
 import { mulberry32 } from "../../worker/providers/studio/random";
 import { garmentPhoto, HEIGHT, LIGHT_GREY, noisyJpeg, shapeMask, transparentPhoto, WIDTH, type ShapeName } from "./fixtures";
 

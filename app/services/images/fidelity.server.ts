@@ -1,14 +1,7 @@
 import type { SCENE_PRESETS } from "~/lib/presets";
-import {
-  decodeRgba,
-  dilate,
-  erode,
-  fillHoles,
-  GarmentMaskError,
-  garmentMask,
-  largestComponent,
-  type RgbaImage,
-} from "./garment-mask.server";
+import type { RgbaImage } from "./background.server";
+import { decodeRgba, GarmentMaskError, garmentMask } from "./garment-mask.server";
+import { dilate, erode, fillHoles, largestComponent } from "./mask.server";
 
 // The garment fidelity gate: does the garment in a generated photo still have the
 // colours of the garment in the product photo? The product photo's garment is found

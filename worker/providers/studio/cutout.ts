@@ -1,7 +1,7 @@
 import sharp from "sharp";
-import { INGEST_DEFAULTS } from "../../../app/services/images/ingest.server";
+import { bridgeStripes, decodeImage, percentile, segment } from "../../../app/services/images/background.server";
+import { borderIndices, close, components, count, erode, floodFill, open, type Mask } from "../../../app/services/images/mask.server";
 import { StudioInputError } from "./errors";
-import { close, closeAlong, components, count, erode, floodFill, open, type Mask } from "./mask";
 
 // The garment is cut out at two sizes: the background is found on a small working
 // copy (fast, and the downscale averages sensor and JPEG noise away), and the mask is
@@ -10,10 +10,6 @@ import { close, closeAlong, components, count, erode, floodFill, open, type Mask
 const HI_EDGE = 1600;
 const WORK_EDGE = 640;
 const MIN_EDGE = 24;
-/** Border segments: enough that a gradient changes little from one to the next. */
-const SEGMENTS = 64;
-/** Medians closer than this belong to the same background colour. */
-const CLUSTER = 30;
 const MIN_COVERAGE = 0.004;
 const MAX_COVERAGE = 0.985;
 
@@ -53,7 +49,9 @@ export interface CutoutOptions {
 }
 
 export async function cutOutGarment(input: Buffer, options: CutoutOptions = {}): Promise<GarmentCutout> {
-  const hi = await decode(input, options.maxEdge ?? HI_EDGE);
+  const hi = await decodeImage(input, options.maxEdge ?? HI_EDGE).catch((cause: unknown) => {
+    throw new StudioInputError("unreadable", "The photo could not be decoded.", { cause });
+  });
   const W = hi.width;
   const H = hi.height;
   if (Math.min(W, H) < MIN_EDGE) {
@@ -69,7 +67,7 @@ export async function cutOutGarment(input: Buffer, options: CutoutOptions = {}):
   const w = work.info.width;
   const h = work.info.height;
 
-  const fg = segment(work.data, w, h);
+  const fg = segment(work.data, w, h, carve);
   const coverage = count(fg) / (w * h);
   if (coverage < MIN_COVERAGE) {
     throw new StudioInputError("no_subject", "No garment stands out from the background of this photo.");
@@ -127,203 +125,11 @@ export async function cutOutGarment(input: Buffer, options: CutoutOptions = {}):
   };
 }
 
-async function decode(input: Buffer, maxEdge: number): Promise<{ data: Buffer; width: number; height: number }> {
-  try {
-    const { data, info } = await sharp(input, { failOn: "error", limitInputPixels: INGEST_DEFAULTS.maxPixels, pages: 1, page: 0 })
-      .rotate()
-      .resize({ width: maxEdge, height: maxEdge, fit: "inside", withoutEnlargement: true })
-      // Greyscale and CMYK photos arrive with 1 or 4 colour channels; everything below
-      // reads RGBA.
-      .toColourspace("srgb")
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
-    return { data, width: info.width, height: info.height };
-  } catch (error) {
-    throw new StudioInputError("unreadable", "The photo could not be decoded.", { cause: error });
-  }
-}
-
-type Rgb = [number, number, number];
-
-function dist2(a: Rgb, r: number, g: number, b: number): number {
-  const dr = a[0] - r;
-  const dg = a[1] - g;
-  const db = a[2] - b;
-  return dr * dr + dg * dg + db * db;
-}
-
-/**
- * Background model from the border: the border is cut into SEGMENTS stretches, each
- * summarised by its per-channel median. Starting from the colour most stretches agree
- * on, neighbouring stretches are accepted while their colour changes gradually, which
- * follows a gradient sweep around the frame but stops where the garment itself
- * reaches the border (a trouser hem, a sleeve): there the colour jumps.
- */
-function backgroundModel(px: Buffer, w: number, h: number): { models: Rgb[]; threshold: number } {
-  const depth = Math.max(2, Math.round(Math.min(w, h) * 0.01));
-  const perimeter = 2 * w + 2 * h - 4;
-  const hist = Array.from({ length: SEGMENTS }, () => new Uint32Array(768));
-  const opaque = new Uint32Array(SEGMENTS);
-  const total = new Uint32Array(SEGMENTS);
-
-  const forEachBorderPixel = (fn: (seg: number, i: number) => void) => {
-    let p = 0;
-    const walk = (x: number, y: number, dx: number, dy: number) => {
-      const seg = Math.floor((p++ * SEGMENTS) / perimeter);
-      for (let d = 0; d < depth; d++) fn(seg, (y + dy * d) * w + (x + dx * d));
-    };
-    for (let x = 0; x < w; x++) walk(x, 0, 0, 1);
-    for (let y = 1; y < h; y++) walk(w - 1, y, -1, 0);
-    for (let x = w - 2; x >= 0; x--) walk(x, h - 1, 0, -1);
-    for (let y = h - 2; y >= 1; y--) walk(0, y, 1, 0);
-  };
-
-  forEachBorderPixel((seg, i) => {
-    total[seg]!++;
-    if (px[i * 4 + 3]! < 128) return;
-    opaque[seg]!++;
-    const hs = hist[seg]!;
-    hs[px[i * 4]!]!++;
-    hs[256 + px[i * 4 + 1]!]!++;
-    hs[512 + px[i * 4 + 2]!]!++;
-  });
-
-  // Stretches that are mostly transparent carry no colour: transparency alone marks
-  // them as background.
-  const medians: (Rgb | null)[] = hist.map((hs, s) => {
-    const n = opaque[s]!;
-    if (n === 0 || n * 2 < total[s]!) return null;
-    const median = (offset: number): number => {
-      let acc = 0;
-      for (let v = 0; v < 256; v++) {
-        acc += hs[offset + v]!;
-        if (acc * 2 >= n) return v;
-      }
-      return 255;
-    };
-    return [median(0), median(256), median(512)];
-  });
-
-  const valid = medians.flatMap((m, s) => (m ? [s] : []));
-  if (valid.length === 0) return { models: [], threshold: 0 };
-
-  const near = (a: Rgb, b: Rgb, limit: number) => dist2(a, b[0], b[1], b[2]) < limit * limit;
-  let seed = valid[0]!;
-  let best = -1;
-  for (const s of valid) {
-    const support = valid.filter((t) => near(medians[s]!, medians[t]!, CLUSTER)).length;
-    if (support > best) [seed, best] = [s, support];
-  }
-
-  // How far border pixels stray from their stretch's median: the photo's noise.
-  const spreads: number[][] = Array.from({ length: SEGMENTS }, () => []);
-  forEachBorderPixel((seg, i) => {
-    const m = medians[seg];
-    if (!m || px[i * 4 + 3]! < 128) return;
-    spreads[seg]!.push(Math.sqrt(dist2(m, px[i * 4]!, px[i * 4 + 1]!, px[i * 4 + 2]!)));
-  });
-  const spread = spreads.map((d) => percentile(d, 0.8));
-
-  const accepted = new Set(valid.filter((s) => near(medians[s]!, medians[seed]!, CLUSTER)));
-  const noise = percentile(
-    [...accepted].map((s) => spread[s]!),
-    0.5,
-  );
-  const step = Math.max(CLUSTER, 3 * noise);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const s of [...accepted]) {
-      for (const n of [(s + 1) % SEGMENTS, (s + SEGMENTS - 1) % SEGMENTS]) {
-        if (accepted.has(n) || !medians[n] || !near(medians[s]!, medians[n]!, step)) continue;
-        accepted.add(n);
-        grew = true;
-      }
-    }
-  }
-
-  const models: Rgb[] = [];
-  for (const s of [...accepted].sort((a, b) => a - b)) {
-    const m = medians[s]!;
-    if (!models.some((k) => near(k, m, 6))) models.push(m);
-  }
-  // Noise-free renders need a floor (anti-aliasing, gradients between medians);
-  // noisy phone shots need room above their noise; past the cap, pale garments on
-  // white would be swallowed.
-  const threshold = Math.min(72, Math.max(24, 16 + 2 * noise));
-  return { models, threshold };
-}
-
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-/**
- * 1 where the garment is, on the working grid. Packshots usually have a soft shadow
- * under or beside the garment: a darker shade of the background's own colour. It is
- * cut away with the background, unless that would take most of the garment too (a
- * pale grey garment on white is, by colour, exactly such a shade), in which case the
- * shadow stays rather than the garment going.
- */
-function segment(px: Buffer, w: number, h: number): Mask {
-  const { models, threshold } = backgroundModel(px, w, h);
-  const withShadow = carve(classify(px, w * h, models, threshold, true), w, h);
-  const plain = carve(classify(px, w * h, models, threshold, false), w, h);
-  return count(withShadow) >= 0.6 * count(plain) ? withShadow : plain;
-}
-
-/**
- * Per pixel: 0 = garment, 1 = background within the strict threshold, 2 = within the
- * loose one (or, with `shadows`, a shade of a background colour at least 0.75 as bright).
- */
-function classify(px: Buffer, n: number, models: Rgb[], threshold: number, shadows: boolean): Uint8Array {
-  const loose = threshold * threshold;
-  const strict = (threshold * 0.55) ** 2;
-  const closeness = new Uint8Array(n);
-  const norms = models.map((m) => m[0] * m[0] + m[1] * m[1] + m[2] * m[2]);
-  for (let i = 0; i < n; i++) {
-    const o = i * 4;
-    if (px[o + 3]! < 128) {
-      closeness[i] = 1;
-      continue;
-    }
-    const r = px[o]!;
-    const g = px[o + 1]!;
-    const b = px[o + 2]!;
-    let best = Infinity;
-    let shade = Infinity;
-    for (let k = 0; k < models.length; k++) {
-      const m = models[k]!;
-      const d = dist2(m, r, g, b);
-      if (d < best) best = d;
-      // A shade is the background colour scaled down: what is left after projecting
-      // onto the background's colour is hue change, and counts in full; the darkening
-      // itself counts for little.
-      const norm = norms[k]!;
-      if (!shadows || norm < 60 * 60) continue;
-      const s = (r * m[0] + g * m[1] + b * m[2]) / norm;
-      if (s < 0.75 || s >= 1) continue;
-      const residual = dist2([m[0] * s, m[1] * s, m[2] * s], r, g, b);
-      const darkening = (1 - s) * Math.sqrt(norm) * 0.3;
-      shade = Math.min(shade, residual + darkening * darkening);
-    }
-    closeness[i] = best <= strict ? 1 : best <= loose || shade <= loose ? 2 : 0;
-  }
-  return closeness;
-}
-
 /** The garment mask for one classification: flood, enclosed background, clean-up. */
 function carve(closeness: Uint8Array, w: number, h: number): Mask {
   const n = w * h;
-  const passable = new Uint8Array(n);
-  for (let i = 0; i < n; i++) passable[i] = closeness[i]! > 0 ? 1 : 0;
-  const border: number[] = [];
-  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
-  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
-  const background = floodFill(passable, w, h, border);
+  // Any non-zero closeness is passable: background, loosely or strictly.
+  const background = floodFill(closeness, w, h, borderIndices(w, h));
 
   // Background the border cannot reach: between a bag's handle and its body, inside a
   // wrapped strap. Only large regions that match closely, so a garment's own patch of
@@ -341,14 +147,9 @@ function carve(closeness: Uint8Array, w: number, h: number): Mask {
   for (let i = 0; i < n; i++) fg[i] = background[i] ? 0 : 1;
   const r = Math.max(1, Math.round(Math.min(w, h) / 220));
   fg = open(fg, w, h, r);
-  // A Breton top's pale stripes can be the backdrop's very colour: the flood eats them
-  // from the garment's edge, leaving dark bands. Bridging short gaps between garment
-  // pixels in the same column or row puts them back. Gaps up to ~1.4% of the frame:
-  // a stripe a centimetre wide on a garment that fills most of the photo.
-  const stripe = Math.max(2, Math.round(Math.max(w, h) * 0.007));
-  const vertical = closeAlong(fg, w, h, stripe, "vertical");
-  const horizontal = closeAlong(fg, w, h, stripe, "horizontal");
-  for (let i = 0; i < n; i++) fg[i] = vertical[i]! | horizontal[i]!;
+  // A Breton top's pale stripes, eaten by the flood: gaps up to ~1.4% of the frame, a
+  // stripe a centimetre wide on a garment that fills most of the photo.
+  fg = bridgeStripes(fg, w, h, Math.max(2, Math.round(Math.max(w, h) * 0.007)));
   fg = close(fg, w, h, r);
 
   // Keep the garment and anything comparable (the second sock), drop the specks.

@@ -145,3 +145,30 @@ export function count(mask: Mask): number {
   for (let i = 0; i < mask.length; i++) n += mask[i]!;
   return n;
 }
+
+/** The indices of the frame's pixels: the seeds of a flood from outside the picture. */
+export function borderIndices(w: number, h: number): number[] {
+  const border: number[] = [];
+  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
+  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
+  return border;
+}
+
+/** The largest part and any part at least `share` of its size (the other sock). */
+export function largestComponent(mask: Mask, w: number, h: number, share = 1): Mask {
+  const { labels, areas } = components(mask, w, h);
+  const largest = Math.max(0, ...areas);
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) out[i] = labels[i] && areas[labels[i]!]! >= share * largest ? 1 : 0;
+  return out;
+}
+
+/** Sets the unset pixels that the frame's edge cannot reach. */
+export function fillHoles(mask: Mask, w: number, h: number): Mask {
+  const unset = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) unset[i] = mask[i] ? 0 : 1;
+  const outside = floodFill(unset, w, h, borderIndices(w, h));
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) out[i] = mask[i] || !outside[i] ? 1 : 0;
+  return out;
+}
