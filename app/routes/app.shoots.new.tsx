@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useFetcher, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
-import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Text, TextField, Thumbnail } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Tag, Text, TextField, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import { randomUUID } from "node:crypto";
 import { useState } from "react";
@@ -9,20 +9,60 @@ import prisma from "~/db.server";
 import { ASPECT_RATIOS, GENERATION_TYPES, MAX_PROMPT_LENGTH, MAX_VARIATIONS, MODEL_PRESETS, POSE_PRESETS, SCENE_PRESETS, shootPrice } from "~/lib/presets";
 import { requireShop } from "~/lib/shop-context.server";
 import { enqueueShoot } from "~/queues.server";
+import { collectionProducts, CollectionProductsError, MAX_COLLECTIONS } from "~/services/catalog/collection-products.server";
 import { InsufficientCreditsError } from "~/services/credits/errors.server";
 import { getBalance } from "~/services/credits/queries.server";
-import { createShoot, ShootInputError } from "~/services/shoots/create.server";
+import { createShoot, MAX_SHOOT_PRODUCTS, ShootInputError } from "~/services/shoots/create.server";
 import { listLooks, LookInputError, saveLook } from "~/services/shoots/looks.server";
 import { RateLimitedError } from "~/services/shoots/rate-limit.server";
 import { storage } from "~/storage.server";
 
+/** `?products=1,2&collections=3` (numeric ids) as GIDs, without duplicates. */
+function gidsParam(params: URLSearchParams, name: string, type: "Product" | "Collection", max: number): string[] {
+  const ids = (params.get(name) ?? "").split(",").filter((id) => /^\d{1,20}$/.test(id));
+  return [...new Set(ids)].slice(0, max).map((id) => `gid://shopify/${type}/${id}`);
+}
+
+const numericId = (gid: string) => gid.split("/").pop() ?? "";
+
+/** The new-shoot page for a selection: products picked one by one, and whole collections. */
+function shootUrl(productIds: string[], collectionIds: string[]): string {
+  const params = [
+    ["products", productIds],
+    ["collections", collectionIds],
+  ] as const;
+  const query = params
+    .map(([name, ids]) => [name, [...new Set(ids.map(numericId))].filter(Boolean)] as const)
+    .filter(([, ids]) => ids.length > 0)
+    .map(([name, ids]) => `${name}=${ids.join(",")}`)
+    .join("&");
+  return `/app/shoots/new${query ? `?${query}` : ""}`;
+}
+
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { shop } = await requireShop(request);
-  const ids = (new URL(request.url).searchParams.get("products") ?? "")
-    .split(",")
-    .filter((id) => /^\d{1,20}$/.test(id))
-    .slice(0, 5000)
-    .map((id) => `gid://shopify/Product/${id}`);
+  const { shop, graphql } = await requireShop(request);
+  const params = new URL(request.url).searchParams;
+  const pickedProductIds = gidsParam(params, "products", "Product", MAX_SHOOT_PRODUCTS);
+  const collectionIds = gidsParam(params, "collections", "Collection", MAX_COLLECTIONS);
+  // Collections are resolved to their products in Shopify, with this shop's session;
+  // the shoot takes the union with the products picked one by one.
+  let ids = pickedProductIds;
+  let collections: { id: string; title: string; count: number }[] = [];
+  let collectionError: { message: string; collectionId: string | null } | null = null;
+  if (collectionIds.length > 0) {
+    try {
+      const resolved = await collectionProducts(graphql, collectionIds, { include: pickedProductIds });
+      ids = resolved.productIds;
+      collections = resolved.collections.map((c) => ({ id: c.id, title: c.title, count: c.productIds.length }));
+    } catch (error) {
+      // A redirect to reauthorize the shop, not an error to show.
+      if (error instanceof Response) throw error;
+      collectionError =
+        error instanceof CollectionProductsError
+          ? { message: error.message, collectionId: error.code === "unknown_collection" ? error.collectionId : null }
+          : { message: `Shopify did not return the collections' products: ${error instanceof Error ? error.message : String(error)}`, collectionId: null };
+    }
+  }
   const assets = await prisma.asset.findMany({
     where: { shopId: shop.id, productId: { in: ids }, kind: "upload", status: "active" },
     orderBy: { createdAt: "desc" },
@@ -38,6 +78,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   );
   return {
     productIds: ids,
+    pickedProductIds,
+    collectionIds,
+    collections,
+    collectionError,
     withoutPhoto: ids.filter((id) => !firstPhoto.has(id)).length,
     preview,
     balance: await getBalance(prisma, shop.id),
@@ -104,14 +148,22 @@ export default function NewShoot() {
   const lookSaver = useFetcher<{ savedLook?: string; error: string | null }>();
   const shopify = useAppBridge();
   const navigate = useNavigate();
-  // Shopify's resource picker adds products to the shoot (the URL keeps the selection).
-  const pickProducts = async () => {
-    const picked = (await shopify.resourcePicker({ type: "product", multiple: true })) as { id: string }[] | { selection: { id: string }[] } | undefined;
+  // Shopify's resource picker adds products or whole collections to the shoot; the URL
+  // keeps both (a collection stays a collection, so removing it removes its products).
+  const pick = async (type: "product" | "collection") => {
+    const picked = (await shopify.resourcePicker({ type, multiple: true })) as { id: string }[] | { selection: { id: string }[] } | undefined;
     const selection = Array.isArray(picked) ? picked : picked?.selection;
     if (!selection?.length) return;
-    const ids = [...new Set([...data.productIds, ...selection.map((p) => p.id)])].map((id) => id.split("/").pop());
-    navigate(`/app/shoots/new?products=${ids.join(",")}`);
+    const ids = selection.map((r) => r.id);
+    navigate(
+      type === "product"
+        ? shootUrl([...data.pickedProductIds, ...ids], data.collectionIds)
+        : shootUrl(data.pickedProductIds, [...data.collectionIds, ...ids]),
+    );
   };
+  const pickProducts = () => pick("product");
+  const pickCollections = () => pick("collection");
+  const removeCollection = (id: string) => navigate(shootUrl(data.pickedProductIds, data.collectionIds.filter((c) => c !== id)));
   const applyLook = (id: string) => {
     const look = data.looks.find((l) => l.id === id);
     if (!look) return;
@@ -140,7 +192,22 @@ export default function NewShoot() {
                   <p id="shoot-error">{result.error}</p>
                 </Banner>
               )}
-              {data.productIds.length === 0 && <Banner tone="warning">Choose products in the Catalog first.</Banner>}
+              {data.collectionError && (
+                <Banner
+                  tone="critical"
+                  title="Products from the collections could not be added"
+                  action={{
+                    content: data.collectionError.collectionId ? "Remove this collection" : "Remove the collections",
+                    onAction: () => {
+                      const failed = data.collectionError?.collectionId;
+                      navigate(shootUrl(data.pickedProductIds, failed ? data.collectionIds.filter((c) => c !== failed) : []));
+                    },
+                  }}
+                >
+                  <p id="collection-error">{data.collectionError.message}</p>
+                </Banner>
+              )}
+              {data.productIds.length === 0 && <Banner tone="warning">Choose products in the Catalog, or add products or a collection here.</Banner>}
               {data.withoutPhoto > 0 && (
                 <Banner tone="warning" title="Some products have no photo in Atelier">
                   <p>{data.withoutPhoto} of the chosen products need their images imported before they can be shot.</p>
@@ -152,8 +219,25 @@ export default function NewShoot() {
                     <Text as="h2" variant="headingMd">
                       {data.productIds.length} products
                     </Text>
-                    <Button onClick={pickProducts}>Add products</Button>
+                    <InlineStack gap="200">
+                      <Button onClick={pickProducts}>Add products</Button>
+                      <Button onClick={pickCollections}>Add a collection</Button>
+                    </InlineStack>
                   </InlineStack>
+                  {data.collections.length > 0 && (
+                    <BlockStack gap="100" id="shoot-collections">
+                      <Text as="p" tone="subdued">
+                        From collections
+                      </Text>
+                      <InlineStack gap="200">
+                        {data.collections.map((c) => (
+                          <Tag key={c.id} onRemove={() => removeCollection(c.id)}>
+                            {`${c.title} · ${c.count} product${c.count === 1 ? "" : "s"}`}
+                          </Tag>
+                        ))}
+                      </InlineStack>
+                    </BlockStack>
+                  )}
                   <InlineStack gap="200">
                     {data.preview.map((p) => (
                       <Thumbnail key={p.id} size="small" source={p.url ?? ImageIcon} alt={p.id} />

@@ -6,7 +6,7 @@ import { runGraphQL } from "./graphql/endpoint";
 import { mutationRoot } from "./graphql/mutation-root";
 import { queryRoot } from "./graphql/query-root";
 import { loadAdminSchema } from "./graphql/schema";
-import { adminFrame, chargePage, pickerProducts, serveScript, sessionToken } from "./http/admin";
+import { adminFrame, chargePage, pickerCollections, pickerProducts, serveScript, sessionToken } from "./http/admin";
 import { installationToken, tokenExchange } from "./http/oauth";
 import { HttpError, readBody, readJson, send } from "./http/util";
 import { bulkFinishPayload, startBulkOperation, startMediaProcessing } from "./jobs";
@@ -152,6 +152,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if ((m = /^\/admin\/charges\/([^/]+)\/(\d+)\/confirm$/.exec(p))) return chargePage(runtime, req, url, res, m[1]!, Number(m[2]));
     if (req.method === "POST" && p === "/__sim/session-token") return sessionToken(runtime, url, res);
     if (req.method === "GET" && p === "/__sim/picker/products") return pickerProducts(runtime, url, res);
+    if (req.method === "GET" && p === "/__sim/picker/collections") return pickerCollections(runtime, url, res);
     if (req.method === "POST" && p === "/__sim/access-tokens") {
       const body = (await readJson(req)) as { shop?: string };
       if (!body?.shop || !/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(body.shop)) throw new HttpError(400, { error: "shop required" });

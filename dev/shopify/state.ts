@@ -1,4 +1,5 @@
 import { generateCatalog, hashSeed, type ImageSpec } from "./catalog";
+import { generateCollections } from "./collections";
 
 export type MediaStatus = "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
 
@@ -43,6 +44,26 @@ export interface VariantRecord {
   mediaIds: number[];
 }
 
+export interface CollectionRuleRecord {
+  column: "TYPE" | "TAG" | "TITLE" | "VENDOR";
+  relation: "EQUALS" | "NOT_EQUALS" | "CONTAINS" | "NOT_CONTAINS" | "STARTS_WITH" | "ENDS_WITH";
+  condition: string;
+}
+
+export interface CollectionRecord {
+  id: number;
+  title: string;
+  handle: string;
+  descriptionHtml: string;
+  /** CollectionSortOrder. */
+  sortOrder: "MANUAL" | "BEST_SELLING" | "ALPHA_ASC" | "ALPHA_DESC" | "PRICE_ASC" | "PRICE_DESC" | "CREATED" | "CREATED_DESC";
+  /** A smart collection's rules; null for a manual (custom) collection. */
+  ruleSet: { appliedDisjunctively: boolean; rules: CollectionRuleRecord[] } | null;
+  /** A manual collection's products in their manual order (smart ones follow their rules). */
+  productIds: number[];
+  updatedAt: Date;
+}
+
 export interface BulkOperationRecord {
   id: number;
   query: string;
@@ -75,6 +96,7 @@ export interface ShopState {
   products: Map<number, ProductRecord>;
   media: Map<number, MediaRecord>;
   variants: Map<number, VariantRecord>;
+  collections: Map<number, CollectionRecord>;
   bulkOperations: Map<number, BulkOperationRecord>;
   purchases: Map<number, PurchaseRecord>;
   bucket: { available: number; at: number };
@@ -123,6 +145,7 @@ export class SimState {
       products: new Map(),
       media: new Map(),
       variants: new Map(),
+      collections: new Map(),
       bulkOperations: new Map(),
       purchases: new Map(),
       bucket: { available: this.options.bucketSize, at: Date.now() },
@@ -133,7 +156,9 @@ export class SimState {
     let productId = 8_000_000_000;
     let mediaId = 30_000_000_000;
     let variantId = 45_000_000_000;
-    for (const p of generateCatalog(seed, this.options.products)) {
+    const catalog = generateCatalog(seed, this.options.products);
+    const productIdOf = (index: number) => 8_000_000_001 + index;
+    for (const p of catalog) {
       const id = ++productId;
       const mediaIds = p.images.map((spec) => {
         const m: MediaRecord = {
@@ -172,6 +197,22 @@ export class SimState {
         updatedAt: p.updatedAt,
         mediaIds,
         variantIds,
+      });
+    }
+    // Stable ids: the same seed and catalog size give the same collections.
+    let collectionId = 470_000_000;
+    const latest = catalog.reduce((max, p) => Math.max(max, p.updatedAt.getTime()), Date.UTC(2026, 0, 1));
+    for (const spec of generateCollections(catalog)) {
+      const id = ++collectionId;
+      shop.collections.set(id, {
+        id,
+        title: spec.title,
+        handle: spec.handle,
+        descriptionHtml: spec.descriptionHtml,
+        sortOrder: spec.sortOrder,
+        ruleSet: spec.ruleSet,
+        productIds: spec.members.map(productIdOf),
+        updatedAt: new Date(latest + (id - 470_000_000) * 1000),
       });
     }
     shop.nextId = mediaId + 1;

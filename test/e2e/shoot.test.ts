@@ -65,4 +65,40 @@ describe("shoot", () => {
     expect((await h.prisma.creditBalance.findUniqueOrThrow({ where: { shopId: shopRow.id } })).balance).toBe(6);
     expect(errors, app.logs.join("")).toEqual([]);
   });
+
+  it("adds a whole collection with Shopify's collection picker, and shows a missing one as an error", { timeout: 120_000 }, async () => {
+    const shop = uniqueShopDomain("e2e-collection");
+    const dresses = [...sim.runtime.state.shop(shop).products.values()].filter((p) => p.productType === "Dress").length;
+    expect(dresses).toBeGreaterThan(1);
+    const { page, errors } = await newPage(browser);
+    await page.goto(`${sim.url}/admin/apps/atelier?shop=${shop}&path=${encodeURIComponent("/app/shoots/new")}`);
+    const frame = page.frameLocator("#app-frame");
+    await frame.getByRole("button", { name: "Add a collection" }).click({ timeout: 30_000 });
+    const picker = page.locator("dialog#picker");
+    await expect.poll(() => picker.locator("#picker-title").textContent()).toBe("Select collections");
+    await picker.getByLabel(/Dresses/).check({ timeout: 10_000 });
+    await picker.getByRole("button", { name: "Select" }).click();
+
+    const collections = frame.locator("#shoot-collections");
+    await expect.poll(() => collections.textContent(), { timeout: 15_000 }).toContain(`Dresses · ${dresses} products`);
+    await expect(frame.locator("h2", { hasText: /products$/ }).textContent()).resolves.toBe(`${dresses} products`);
+    await expect(frame.locator("#shoot-price").textContent()).resolves.toBe(`${dresses} credits`);
+    // None of them has a photo in Atelier yet: the existing warning blocks the shoot.
+    await expect(frame.getByText("Some products have no photo in Atelier").count()).resolves.toBe(1);
+    await expect(frame.getByRole("button", { name: /Start shoot/ }).isDisabled()).resolves.toBe(true);
+    await screenshot(page, "shoot-3-collection");
+
+    await frame.getByRole("button", { name: /Remove Dresses/ }).click();
+    await expect.poll(() => collections.count(), { timeout: 15_000 }).toBe(0);
+    await expect(frame.locator("h2", { hasText: /products$/ }).textContent()).resolves.toBe("0 products");
+
+    // A collection that is not (or no longer) in the shop: a critical banner naming it.
+    await page.goto(`${sim.url}/admin/apps/atelier?shop=${shop}&path=${encodeURIComponent("/app/shoots/new?collections=1")}`);
+    const error = frame.locator("#collection-error");
+    await expect.poll(() => error.textContent(), { timeout: 30_000 }).toContain("Collection gid://shopify/Collection/1 was not found in this shop");
+    await screenshot(page, "shoot-4-collection-error");
+    await frame.getByRole("button", { name: "Remove this collection" }).click();
+    await expect.poll(() => error.count(), { timeout: 15_000 }).toBe(0);
+    expect(errors, app.logs.join("")).toEqual([]);
+  });
 });

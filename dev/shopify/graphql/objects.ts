@@ -1,4 +1,6 @@
-import { gid, type BulkOperationRecord, type MediaRecord, type ProductRecord, type PurchaseRecord, type VariantRecord } from "../state";
+import { GraphQLError } from "graphql";
+import { COLLECTION_SORTS, collectionFilter, collectionMembers, collectionProductsSorted } from "../collections";
+import { gid, parseGid, type BulkOperationRecord, type CollectionRecord, type MediaRecord, type ProductRecord, type PurchaseRecord, type VariantRecord } from "../state";
 import { mediaUrl, type SimContext } from "../runtime";
 import { connection, type PageArgs } from "./connections";
 
@@ -98,6 +100,72 @@ export function productObject(ctx: SimContext, p: ProductRecord) {
         { unbounded: ctx.bulk },
       ),
     variantsCount: () => ({ count: p.variantIds.length, precision: "EXACT" }),
+    collections: (args: PageArgs & { query?: string | null; sortKey?: string | null }) =>
+      collectionsConnection(
+        ctx,
+        [...ctx.shop.collections.values()].filter((c) => collectionMembers(ctx.shop, c).some((m) => m.id === p.id)),
+        args,
+      ),
+    inCollection: (args: { id: string }) => {
+      const c = collectionByGid(ctx, args.id);
+      return Boolean(c && collectionMembers(ctx.shop, c).some((m) => m.id === p.id));
+    },
+  };
+}
+
+function collectionByGid(ctx: SimContext, id: string): CollectionRecord | null {
+  const ref = parseGid(id, "Collection");
+  return (ref && ctx.shop.collections.get(ref.id)) ?? null;
+}
+
+/** collections(query, sortKey, first/after…) over a list of collections. */
+export function collectionsConnection(
+  ctx: SimContext,
+  items: CollectionRecord[],
+  args: PageArgs & { query?: string | null; sortKey?: string | null; savedSearchId?: string | null },
+) {
+  if (args.savedSearchId) {
+    throw new GraphQLError("Saved searches are not implemented by the simulated shop", { extensions: { code: "NOT_IMPLEMENTED_IN_SIMULATOR" } });
+  }
+  const sort = COLLECTION_SORTS[args.sortKey ?? "ID"];
+  if (!sort) throw new GraphQLError(`Sorting collections by ${args.sortKey} is not implemented by the simulated shop`);
+  const list = items.filter(collectionFilter(ctx.shop, args.query)).sort(sort);
+  return connection(list, args, (c) => c.id, (c) => collectionObject(ctx, c), { unbounded: ctx.bulk });
+}
+
+const stripHtml = (html: string) => html.replace(/<[^>]*>/g, "").trim();
+
+export function collectionObject(ctx: SimContext, c: CollectionRecord) {
+  const members = () => collectionMembers(ctx.shop, c);
+  return {
+    __typename: "Collection",
+    id: gid("Collection", c.id),
+    legacyResourceId: String(c.id),
+    title: c.title,
+    handle: c.handle,
+    descriptionHtml: c.descriptionHtml,
+    description: (args: { truncateAt?: number | null }) => {
+      const text = stripHtml(c.descriptionHtml);
+      return args.truncateAt != null && text.length > args.truncateAt ? `${text.slice(0, Math.max(0, args.truncateAt - 3))}...` : text;
+    },
+    updatedAt: iso(c.updatedAt),
+    sortOrder: c.sortOrder,
+    templateSuffix: null,
+    image: null,
+    seo: { title: null, description: null },
+    ruleSet: c.ruleSet
+      ? { appliedDisjunctively: c.ruleSet.appliedDisjunctively, rules: c.ruleSet.rules.map((r) => ({ ...r, conditionObject: null })) }
+      : null,
+    productsCount: () => ({ count: members().length, precision: "EXACT" }),
+    hasProduct: (args: { id: string }) => {
+      const ref = parseGid(args.id, "Product");
+      return Boolean(ref && members().some((p) => p.id === ref.id));
+    },
+    products: (args: PageArgs & { sortKey?: string | null }) => {
+      const items = collectionProductsSorted(ctx.shop, c, args.sortKey);
+      if (!items) throw new GraphQLError(`Sorting collection products by ${args.sortKey} is not implemented by the simulated shop`);
+      return connection(items, args, (p) => p.id, (p) => productObject(ctx, p), { unbounded: ctx.bulk });
+    },
   };
 }
 

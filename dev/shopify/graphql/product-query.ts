@@ -3,9 +3,10 @@ import type { ProductRecord } from "../state";
 // The subset of Shopify's search syntax the app uses on products: bare words match the
 // title, `field:value` for title, status, product_type, vendor, tag, updated_at and
 // created_at (with <, <=, >, >= on dates), `*` suffix wildcards, quotes, `-`/NOT
-// negation, and OR between terms (AND binds tighter, and is implicit).
+// negation, and OR between terms (AND binds tighter, and is implicit). The parser is
+// shared with other searchable resources (collections) through searchFilter.
 
-interface Term {
+export interface Term {
   negate: boolean;
   field: string | null;
   op: "=" | "<" | "<=" | ">" | ">=";
@@ -42,14 +43,14 @@ function parseTerm(token: string, negate: boolean): Term {
   return { negate, field, op, value };
 }
 
-function textMatch(haystack: string, pattern: string): boolean {
+export function textMatch(haystack: string, pattern: string): boolean {
   const h = haystack.toLowerCase();
   const p = pattern.toLowerCase();
   if (p.endsWith("*")) return h.split(/\s+/).some((w) => w.startsWith(p.slice(0, -1))) || h.startsWith(p.slice(0, -1));
   return h === p || h.split(/[^a-z0-9]+/).includes(p);
 }
 
-function dateMatch(date: Date, op: Term["op"], value: string): boolean {
+export function dateMatch(date: Date, op: Term["op"], value: string): boolean {
   const target = new Date(value.replace(/^'|'$/g, ""));
   if (Number.isNaN(target.getTime())) return false;
   const a = date.getTime();
@@ -68,6 +69,7 @@ function dateMatch(date: Date, op: Term["op"], value: string): boolean {
   }
 }
 
+/** Whether a product matches a term, before the term's negation. */
 function matches(p: ProductRecord, term: Term): boolean {
   let ok: boolean;
   switch (term.field) {
@@ -100,11 +102,19 @@ function matches(p: ProductRecord, term: Term): boolean {
       // Shopify ignores unknown fields rather than failing the query.
       ok = true;
   }
-  return term.negate ? !ok : ok;
+  return ok;
 }
 
 /** Returns a predicate; an empty query matches everything. */
 export function productFilter(query: string | null | undefined): (p: ProductRecord) => boolean {
+  return searchFilter(query, matches);
+}
+
+/**
+ * A predicate for Shopify's search syntax over any resource: `match` decides one term
+ * (negation is applied here). An empty query matches everything.
+ */
+export function searchFilter<T>(query: string | null | undefined, match: (item: T, term: Term) => boolean): (item: T) => boolean {
   if (!query || !query.trim()) return () => true;
   const groups: Term[][] = [[]];
   let negateNext = false;
@@ -121,5 +131,5 @@ export function productFilter(query: string | null | undefined): (p: ProductReco
     groups.at(-1)!.push(parseTerm(token, negateNext));
     negateNext = false;
   }
-  return (p) => groups.some((g) => g.length > 0 && g.every((t) => matches(p, t)));
+  return (item) => groups.some((g) => g.length > 0 && g.every((t) => match(item, t) !== t.negate));
 }

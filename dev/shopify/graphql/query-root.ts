@@ -2,7 +2,8 @@ import { GraphQLError } from "graphql";
 import { parseGid, type ProductRecord } from "../state";
 import type { SimContext } from "../runtime";
 import { connection, type PageArgs } from "./connections";
-import { bulkOperationObject, mediaObject, productObject, purchaseObject, shopObject, variantObject } from "./objects";
+import { collectionFilter } from "../collections";
+import { bulkOperationObject, collectionObject, collectionsConnection, mediaObject, productObject, purchaseObject, shopObject, variantObject } from "./objects";
 import { productFilter } from "./product-query";
 
 const SORTS: Record<string, (a: ProductRecord, b: ProductRecord) => number> = {
@@ -30,6 +31,10 @@ export function nodeById(ctx: SimContext, id: string): Record<string, unknown> |
     case "ProductVariant": {
       const v = s.variants.get(ref.id);
       return v ? variantObject(ctx, v) : null;
+    }
+    case "Collection": {
+      const c = s.collections.get(ref.id);
+      return c ? collectionObject(ctx, c) : null;
     }
     case "BulkOperation": {
       const op = s.bulkOperations.get(ref.id);
@@ -68,6 +73,34 @@ export function queryRoot(ctx: SimContext) {
       const ref = parseGid(args.id, "ProductVariant");
       const v = ref && ctx.shop.variants.get(ref.id);
       return v ? variantObject(ctx, v) : null;
+    },
+    collections: (args: PageArgs & { query?: string | null; sortKey?: string | null; savedSearchId?: string | null }) =>
+      collectionsConnection(ctx, [...ctx.shop.collections.values()], args),
+    collectionsCount: (args: { query?: string | null; limit?: number | null; savedSearchId?: string | null }) => {
+      if (args.savedSearchId) {
+        throw new GraphQLError("Saved searches are not implemented by the simulated shop", { extensions: { code: "NOT_IMPLEMENTED_IN_SIMULATOR" } });
+      }
+      const count = [...ctx.shop.collections.values()].filter(collectionFilter(ctx.shop, args.query)).length;
+      const limit = args.limit ?? null;
+      return limit !== null && count > limit ? { count: limit, precision: "AT_LEAST" } : { count, precision: "EXACT" };
+    },
+    collection: (args: { id: string }) => {
+      const ref = parseGid(args.id, "Collection");
+      const c = ref && ctx.shop.collections.get(ref.id);
+      return c ? collectionObject(ctx, c) : null;
+    },
+    collectionByIdentifier: (args: { identifier: { id?: string | null; handle?: string | null; customId?: unknown } }) => {
+      const { id, handle, customId } = args.identifier;
+      if (customId) {
+        throw new GraphQLError("Collections by custom id are not implemented by the simulated shop", { extensions: { code: "NOT_IMPLEMENTED_IN_SIMULATOR" } });
+      }
+      const ref = id ? parseGid(id, "Collection") : null;
+      const c = ref
+        ? ctx.shop.collections.get(ref.id)
+        : handle
+          ? [...ctx.shop.collections.values()].find((x) => x.handle === handle)
+          : undefined;
+      return c ? collectionObject(ctx, c) : null;
     },
     node: (args: { id: string }) => nodeById(ctx, args.id),
     nodes: (args: { ids: string[] }) => {

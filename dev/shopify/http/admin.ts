@@ -4,6 +4,7 @@ import path from "node:path";
 import { mediaUrl, type SimRuntime } from "../runtime";
 import { gid } from "../state";
 import { mintSessionToken } from "../tokens";
+import { collectionFilter, collectionMembers } from "../collections";
 import { productFilter } from "../graphql/product-query";
 import { escapeHtml, html, HttpError, send } from "./util";
 
@@ -54,7 +55,7 @@ dialog{width:520px;border:0;border-radius:12px;padding:16px}.pick{display:block;
 <div class="layout"><nav aria-label="App navigation"><strong>Atelier</strong><ul id="nav-links"></ul></nav>
 <main><iframe id="app-frame" name="app-iframe" title="Atelier" src="${escapeHtml(src.toString())}"></iframe></main></div>
 <div id="toasts" aria-live="polite"></div>
-<dialog id="picker"><h3>Select products</h3><input id="picker-search" placeholder="Search products" style="width:100%">
+<dialog id="picker"><h3 id="picker-title">Select products</h3><input id="picker-search" placeholder="Search products" style="width:100%">
 <div id="picker-list"></div><button id="picker-cancel">Cancel</button> <button id="picker-select">Select</button></dialog>
 <script>window.__SIM=${JSON.stringify({ shop, appUrl: sim.config.appUrl }).replace(/</g, "\\u003c")}</script>
 <script src="/admin.js"></script>
@@ -86,6 +87,43 @@ export function pickerProducts(sim: SimRuntime, url: URL, res: ServerResponse): 
         .map((m) => ({ id: gid("MediaImage", m!.id), altText: m!.alt, originalSrc: mediaUrl(sim, shop, m!) })),
       variants: p.variantIds.map((id) => ({ id: gid("ProductVariant", id), title: shop.variants.get(id)?.title })),
     })),
+  );
+}
+
+/** Collections in the shape App Bridge's resource picker returns them (type "collection"). */
+export function pickerCollections(sim: SimRuntime, url: URL, res: ServerResponse): void {
+  const shop = sim.state.shop(shopParam(sim, url));
+  const query = url.searchParams.get("query") ?? "";
+  const items = [...shop.collections.values()]
+    .filter(collectionFilter(shop, query))
+    .sort((a, b) => a.title.localeCompare(b.title) || a.id - b.id)
+    .slice(0, 50);
+  send(
+    res,
+    200,
+    items.map((c) => {
+      const id = gid("Collection", c.id);
+      const productsCount = collectionMembers(shop, c).length;
+      return {
+        id,
+        title: c.title,
+        handle: c.handle,
+        description: c.descriptionHtml.replace(/<[^>]*>/g, "").trim(),
+        descriptionHtml: c.descriptionHtml,
+        image: null,
+        productsCount,
+        productsAutomaticallySortedCount: c.ruleSet ? productsCount : 0,
+        productsManuallySortedCount: c.ruleSet ? 0 : productsCount,
+        publicationCount: 1,
+        availablePublicationCount: 1,
+        ruleSet: c.ruleSet ? { appliedDisjunctively: c.ruleSet.appliedDisjunctively, rules: c.ruleSet.rules.map((r) => ({ ...r })) } : null,
+        seo: { title: null, description: null },
+        sortOrder: c.sortOrder,
+        storefrontId: Buffer.from(id).toString("base64"),
+        templateSuffix: null,
+        updatedAt: c.updatedAt.toISOString(),
+      };
+    }),
   );
 }
 

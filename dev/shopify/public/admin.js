@@ -36,18 +36,39 @@
     });
   }
 
+  // Shopify's resource picker for products or collections (options as App Bridge takes them).
+  var PICKERS = {
+    product: { path: "/__sim/picker/products", noun: "products" },
+    collection: { path: "/__sim/picker/collections", noun: "collections" },
+  };
+
   function picker(id, options) {
+    var kind = PICKERS[options.type || "product"];
+    if (!kind) {
+      reply(id, undefined, "Resource picker type " + options.type + " is not implemented by the simulated admin");
+      return;
+    }
     var dialog = document.getElementById("picker");
     var list = document.getElementById("picker-list");
     var search = document.getElementById("picker-search");
     var multiple = options.multiple !== false;
+    var limit = typeof options.multiple === "number" ? options.multiple : Infinity;
+    var preselected = new Set((options.selectionIds || []).map(function (s) { return s.id; }));
     var selected = new Map();
+    document.getElementById("picker-title").textContent = "Select " + kind.noun;
+    search.placeholder = "Search " + kind.noun;
+    search.setAttribute("aria-label", "Search " + kind.noun);
+    dialog.setAttribute("data-type", options.type || "product");
     function load() {
-      fetch("/__sim/picker/products?shop=" + encodeURIComponent(sim.shop) + "&query=" + encodeURIComponent(search.value))
+      fetch(kind.path + "?shop=" + encodeURIComponent(sim.shop) + "&query=" + encodeURIComponent(search.value))
         .then(function (r) { return r.json(); })
-        .then(function (products) {
+        .then(function (items) {
           list.innerHTML = "";
-          products.forEach(function (p) {
+          items.forEach(function (p) {
+            if (preselected.has(p.id)) {
+              preselected.delete(p.id);
+              selected.set(p.id, p);
+            }
             var row = document.createElement("label");
             row.className = "pick";
             var box = document.createElement("input");
@@ -56,15 +77,24 @@
             box.checked = selected.has(p.id);
             box.onchange = function () {
               if (!multiple) selected.clear();
+              if (box.checked && selected.size >= limit) {
+                box.checked = false;
+                return;
+              }
               if (box.checked) selected.set(p.id, p); else selected.delete(p.id);
             };
             row.appendChild(box);
             row.appendChild(document.createTextNode(" " + p.title));
+            if (typeof p.productsCount === "number") {
+              var count = document.createElement("small");
+              count.textContent = " · " + p.productsCount + " product" + (p.productsCount === 1 ? "" : "s");
+              row.appendChild(count);
+            }
             list.appendChild(row);
           });
         });
     }
-    search.value = (options.filter && options.filter.query) || "";
+    search.value = options.query || (options.filter && options.filter.query) || "";
     search.oninput = load;
     document.getElementById("picker-select").onclick = function () {
       dialog.close();

@@ -152,8 +152,16 @@
     loading: function (on) {
       call("loading", { on: on !== false });
     },
+    // Resolves the way App Bridge does: the selected resources as an array (products or
+    // collections, per options.type) that also carries the deprecated `selection` key;
+    // undefined when the merchant cancels.
     resourcePicker: function (options) {
-      return call("resourcePicker", options || {});
+      return call("resourcePicker", options || {}).then(function (payload) {
+        if (!payload) return undefined;
+        var picked = Array.isArray(payload) ? payload.slice() : (payload.selection || []).slice();
+        picked.selection = picked.slice();
+        return picked;
+      });
     },
     modal: {
       show: function (id) {
