@@ -48,6 +48,20 @@ const schema = z.object({
     .pipe(routesSchema.optional()),
   /** Models whose licence forbids commercial use (IDM-VTON, CatVTON, OOTDiffusion) are refused unless this is true. */
   ALLOW_NONCOMMERCIAL_MODELS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** Try-on models dress a person photo: JSON {"<model preset>": "<public image URL>"}. */
+  TRYON_MODEL_IMAGES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.string().url()).optional()),
   FASHN_API_KEY: z.string().min(8).optional(),
   FASHN_BASE_URL: z.string().url().optional(),
   FAL_KEY: z.string().min(8).optional(),

@@ -55,6 +55,10 @@ describe("provider routing", () => {
     expect(router.resolve(job).id).toBe("fashn:product-to-model");
     expect(logged.join("")).toMatch(/route refused: its licence forbids commercial use/);
     expect(() => parseWorkerEnv({ GENERATION_ROUTES: "{nope" })).toThrow(/GENERATION_ROUTES/);
+    expect(parseWorkerEnv({ TRYON_MODEL_IMAGES: '{"fashion_model_v1":"https://cdn.example/ava.jpg"}' }).TRYON_MODEL_IMAGES).toEqual({
+      fashion_model_v1: "https://cdn.example/ava.jpg",
+    });
+    expect(() => parseWorkerEnv({ TRYON_MODEL_IMAGES: '{"fashion_model_v1":"ava.jpg"}' })).toThrow(/TRYON_MODEL_IMAGES/);
     expect(() => parseWorkerEnv({ GENERATION_ROUTES: '{"hd beach":"x:y"}' })).toThrow(/GENERATION_ROUTES.hd beach/);
   });
 });

@@ -20,10 +20,10 @@ export const DEFAULT_MODELS: Record<ProviderName, string> = {
 /** The adapters this worker has credentials for; studio is always there. */
 export function configuredProviders(env: WorkerEnv): Map<string, Provider> {
   const providers = new Map<string, Provider>([["studio", studioProvider()]]);
-  if (env.FASHN_API_KEY) providers.set("fashn", fashnProvider({ apiKey: env.FASHN_API_KEY, baseUrl: env.FASHN_BASE_URL }));
+  if (env.FASHN_API_KEY) providers.set("fashn", fashnProvider({ apiKey: env.FASHN_API_KEY, baseUrl: env.FASHN_BASE_URL, modelImages: env.TRYON_MODEL_IMAGES }));
   if (env.FAL_KEY) providers.set("fal", falProvider({ apiKey: env.FAL_KEY, queueUrl: env.FAL_QUEUE_URL }));
   if (env.REPLICATE_API_TOKEN) {
-    providers.set("replicate", replicateProvider({ apiToken: env.REPLICATE_API_TOKEN, baseUrl: env.REPLICATE_BASE_URL }));
+    providers.set("replicate", replicateProvider({ apiToken: env.REPLICATE_API_TOKEN, baseUrl: env.REPLICATE_BASE_URL, modelImages: env.TRYON_MODEL_IMAGES }));
   }
   if (env.GPU_WORKER_URL && env.GPU_WORKER_TOKEN) {
     providers.set("http", httpWorkerProvider({ baseUrl: env.GPU_WORKER_URL, token: env.GPU_WORKER_TOKEN }));
