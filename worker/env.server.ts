@@ -3,6 +3,7 @@ import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
   EnvError,
+  jsonEnv,
   logLevel,
   nodeEnv,
   postgresUrl,
@@ -33,35 +34,11 @@ const schema = z.object({
   /** The provider serving every job no route claims; its default model (see providers/registry.ts). */
   GENERATION_PROVIDER: z.enum(PROVIDER_NAMES).default("studio"),
   /** JSON routes by generation type and preset, e.g. {"hd":"fal:fal-ai/flux-pro/kontext"}. */
-  GENERATION_ROUTES: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      if (!s) return undefined;
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "not JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(routesSchema.optional()),
+  GENERATION_ROUTES: jsonEnv(routesSchema),
   /** Models whose licence forbids commercial use (IDM-VTON, CatVTON, OOTDiffusion) are refused unless this is true. */
   ALLOW_NONCOMMERCIAL_MODELS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** Try-on models dress a person photo: JSON {"<model preset>": "<public image URL>"}. */
-  TRYON_MODEL_IMAGES: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      if (!s) return undefined;
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "not JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string(), z.string().url()).optional()),
+  TRYON_MODEL_IMAGES: jsonEnv(z.record(z.string(), z.string().url())),
   FASHN_API_KEY: z.string().min(8).optional(),
   FASHN_BASE_URL: z.string().url().optional(),
   FAL_KEY: z.string().min(8).optional(),

@@ -41,3 +41,20 @@ export function withoutEmpty(source: Record<string, string | undefined>): Record
     string
   >;
 }
+
+/** An optional variable holding JSON, checked by `schema` once parsed. */
+export function jsonEnv<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema.optional());
+}

@@ -9,6 +9,7 @@ import { startFalStandIn, type FalStandIn } from "../../dev/providers/fal";
 import { falProvider } from "../../worker/providers/fal";
 import { ProviderError, type GenerationRequest, type Provider, type StatusReport } from "../../worker/providers/provider";
 import { garmentPhoto } from "../studio/fixtures";
+import { rejection } from "../support/provider-errors";
 
 const KEY = "fal-key-4f1d9c2e-8a7b:9e3c5d1f0a2b4c6d";
 const MODEL = "fal-ai/flux-pro/kontext";
@@ -92,14 +93,6 @@ async function settle(id: string, model = MODEL): Promise<{ report: StatusReport
   throw new Error("the request never settled");
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 async function webhookFor(id: string): Promise<Received> {
   const deadline = Date.now() + 20_000;

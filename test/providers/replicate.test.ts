@@ -7,6 +7,7 @@ import { startReplicateStandIn, standInVersion, type ReplicateStandIn } from "..
 import { ProviderError, type GenerationRequest, type Provider, type StatusReport } from "../../worker/providers/provider";
 import { outputUrls, parseModelRef, replicateProvider, type ReplicateConfig } from "../../worker/providers/replicate";
 import { garmentPhoto } from "../studio/fixtures";
+import { rejection } from "../support/provider-errors";
 
 const TOKEN = "r8_TESTtoken0123456789abcdefSECRET";
 const SECRET = `whsec_${Buffer.from("replicate-stand-in-signing-key-32b!").toString("base64")}`;
@@ -88,14 +89,6 @@ async function submitted(p: Provider, req = request()): Promise<string> {
   return s.providerJobId!;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 function lastCreate() {
   return stand.received.filter((r) => r.method === "POST" && !r.path.endsWith("/cancel")).at(-1)!;
