@@ -1,15 +1,16 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useFetcher, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useFetcher, useLoaderData, useNavigate, useNavigation, useRevalidator } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Tag, Text, TextField, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import { randomUUID } from "node:crypto";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { ASPECT_RATIOS, GENERATION_TYPES, MAX_PROMPT_LENGTH, MAX_VARIATIONS, MODEL_PRESETS, POSE_PRESETS, SCENE_PRESETS, shootPrice } from "~/lib/presets";
 import { requireShop } from "~/lib/shop-context.server";
-import { enqueueShoot } from "~/queues.server";
+import { enqueueImport, enqueueShoot } from "~/queues.server";
 import { collectionProducts, CollectionProductsError, MAX_COLLECTIONS } from "~/services/catalog/collection-products.server";
+import { createImportRun, ImportInputError } from "~/services/catalog/import.server";
 import { InsufficientCreditsError } from "~/services/credits/errors.server";
 import { getBalance } from "~/services/credits/queries.server";
 import { createShoot, MAX_SHOOT_PRODUCTS, ShootInputError } from "~/services/shoots/create.server";
@@ -83,6 +84,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     collections,
     collectionError,
     withoutPhoto: ids.filter((id) => !firstPhoto.has(id)).length,
+    missingProductIds: ids.filter((id) => !firstPhoto.has(id)),
     preview,
     balance: await getBalance(prisma, shop.id),
     looks: await listLooks(prisma, shop.id),
@@ -102,6 +104,18 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     variations: form.get("variations"),
     prompt: form.get("prompt") ?? undefined,
   };
+  if (form.get("intent") === "import-missing") {
+    // The products' photos come from Shopify with this shop's session: an id that is not
+    // the shop's product fails in the import, never reaches another shop.
+    try {
+      const run = await createImportRun(prisma, shop.id, { productIds: String(form.get("productIds") ?? "").split(",").filter(Boolean) });
+      await enqueueImport(shop.id, run.id);
+      return Response.json({ importing: run.productsTotal ?? 0, error: null });
+    } catch (error) {
+      if (error instanceof ImportInputError) return Response.json({ error: error.message, code: "invalid_import" }, { status: 400 });
+      throw error;
+    }
+  }
   if (form.get("intent") === "save-look") {
     try {
       const look = await saveLook(prisma, shop.id, { name: form.get("lookName"), options });
@@ -132,6 +146,46 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     throw error;
   }
 };
+
+/** Products without a photo in Atelier block the shoot; one click imports their photos. */
+function MissingPhotos({ productIds, leaveOut }: { productIds: string[]; leaveOut?: () => void }) {
+  const importer = useFetcher<{ importing?: number; error: string | null }>();
+  const revalidator = useRevalidator();
+  const importing = importer.data?.importing ?? 0;
+  useEffect(() => {
+    if (!importing) return;
+    // The page leaves this state by itself once the photos are in.
+    const poll = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 3000);
+    const stop = setTimeout(() => clearInterval(poll), 5 * 60_000);
+    return () => {
+      clearInterval(poll);
+      clearTimeout(stop);
+    };
+  }, [importing, revalidator]);
+  return (
+    <Banner tone="warning" title="Some products have no photo in Atelier">
+      <BlockStack gap="200">
+        <p id="missing-photos">
+          {importing
+            ? `Importing photos from Shopify: ${productIds.length} of the chosen products still have none. This page updates as they arrive; products with no images in Shopify stay here.`
+            : `${productIds.length} of the chosen products need their images imported before they can be shot.`}
+        </p>
+        {importer.data?.error && <p>{importer.data.error}</p>}
+        {!importing && (
+          <InlineStack gap="200">
+            <Button
+              loading={importer.state !== "idle"}
+              onClick={() => importer.submit({ intent: "import-missing", productIds: productIds.join(",") }, { method: "post" })}
+            >
+              Import their photos
+            </Button>
+            {leaveOut && <Button onClick={leaveOut}>{`Leave out ${productIds.length} without a photo`}</Button>}
+          </InlineStack>
+        )}
+      </BlockStack>
+    </Banner>
+  );
+}
 
 export default function NewShoot() {
   const data = useLoaderData<typeof loader>();
@@ -209,9 +263,15 @@ export default function NewShoot() {
               )}
               {data.productIds.length === 0 && <Banner tone="warning">Choose products in the Catalog, or add products or a collection here.</Banner>}
               {data.withoutPhoto > 0 && (
-                <Banner tone="warning" title="Some products have no photo in Atelier">
-                  <p>{data.withoutPhoto} of the chosen products need their images imported before they can be shot.</p>
-                </Banner>
+                <MissingPhotos
+                  productIds={data.missingProductIds}
+                  // The shoot goes ahead with the products that have a photo, picked one by one.
+                  leaveOut={
+                    data.withoutPhoto < data.productIds.length
+                      ? () => navigate(shootUrl(data.productIds.filter((id) => !data.missingProductIds.includes(id)), []))
+                      : undefined
+                  }
+                />
               )}
               <Card>
                 <BlockStack gap="300">

@@ -88,6 +88,24 @@ describe("shoot", () => {
     await expect(frame.getByRole("button", { name: /Start shoot/ }).isDisabled()).resolves.toBe(true);
     await screenshot(page, "shoot-3-collection");
 
+    // One click imports their photos from Shopify; the page updates as they arrive.
+    const withoutImages = [...sim.runtime.state.shop(shop).products.values()].filter((p) => p.productType === "Dress" && p.mediaIds.length === 0).length;
+    await frame.getByRole("button", { name: "Import their photos" }).click();
+    if (withoutImages === 0) {
+      await expect.poll(() => frame.locator("#missing-photos").count(), { timeout: 60_000 }).toBe(0);
+    } else {
+      await expect.poll(() => frame.locator("#missing-photos").textContent(), { timeout: 60_000 }).toContain(`: ${withoutImages} of the chosen products still have none`);
+    }
+    await expect.poll(() => frame.locator("img[src*='/storage/uploads/']").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await screenshot(page, "shoot-3b-collection-imported");
+    if (withoutImages > 0 && withoutImages < dresses) {
+      // The shoot can go ahead with the products that have a photo.
+      await frame.getByRole("button", { name: `Leave out ${withoutImages} without a photo` }).click();
+      await expect.poll(() => frame.locator("h2", { hasText: /products$/ }).textContent(), { timeout: 15_000 }).toBe(`${dresses - withoutImages} products`);
+      await expect(frame.locator("#missing-photos").count()).resolves.toBe(0);
+      await page.goBack();
+    }
+
     await frame.getByRole("button", { name: /Remove Dresses/ }).click();
     await expect.poll(() => collections.count(), { timeout: 15_000 }).toBe(0);
     await expect(frame.locator("h2", { hasText: /products$/ }).textContent()).resolves.toBe("0 products");
