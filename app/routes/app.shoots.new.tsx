@@ -171,17 +171,17 @@ function MissingPhotos({ productIds, leaveOut }: { productIds: string[]; leaveOu
             : `${productIds.length} of the chosen products need their images imported before they can be shot.`}
         </p>
         {importer.data?.error && <p>{importer.data.error}</p>}
-        {!importing && (
-          <InlineStack gap="200">
+        <InlineStack gap="200">
+          {!importing && (
             <Button
               loading={importer.state !== "idle"}
               onClick={() => importer.submit({ intent: "import-missing", productIds: productIds.join(",") }, { method: "post" })}
             >
               Import their photos
             </Button>
-            {leaveOut && <Button onClick={leaveOut}>{`Leave out ${productIds.length} without a photo`}</Button>}
-          </InlineStack>
-        )}
+          )}
+          {leaveOut && <Button onClick={leaveOut}>{`Leave out ${productIds.length} without a photo`}</Button>}
+        </InlineStack>
       </BlockStack>
     </Banner>
   );

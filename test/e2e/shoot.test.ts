@@ -103,7 +103,9 @@ describe("shoot", () => {
       await frame.getByRole("button", { name: `Leave out ${withoutImages} without a photo` }).click();
       await expect.poll(() => frame.locator("h2", { hasText: /products$/ }).textContent(), { timeout: 15_000 }).toBe(`${dresses - withoutImages} products`);
       await expect(frame.locator("#missing-photos").count()).resolves.toBe(0);
-      await page.goBack();
+      // Back to the collection (history inside the embedded app's frame).
+      await frame.locator("body").evaluate(() => history.back());
+      await expect.poll(() => collections.textContent(), { timeout: 15_000 }).toContain(`Dresses · ${dresses} products`);
     }
 
     await frame.getByRole("button", { name: /Remove Dresses/ }).click();
