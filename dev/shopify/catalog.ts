@@ -1,5 +1,6 @@
 // Deterministic apparel catalog for a simulated shop: the same seed and size always
 // give the same products, media and variants.
+import { mulberry32 } from "../../worker/providers/studio/random";
 
 export const GARMENTS = ["tee", "hoodie", "dress", "jeans", "jacket"] as const;
 export type Garment = (typeof GARMENTS)[number];
@@ -46,26 +47,8 @@ export interface GeneratedProduct {
   variants: { title: string; sku: string; price: string }[];
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function hashSeed(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
 export function generateCatalog(seed: number, count: number): GeneratedProduct[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const colourNames = Object.keys(COLOURS);
   const epoch = Date.UTC(2026, 0, 1);

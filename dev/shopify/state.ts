@@ -1,4 +1,5 @@
-import { generateCatalog, hashSeed, type ImageSpec } from "./catalog";
+import { hash32 } from "../../worker/providers/studio/random";
+import { generateCatalog, type ImageSpec } from "./catalog";
 import { generateCollections } from "./collections";
 
 export type MediaStatus = "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
@@ -131,7 +132,7 @@ export class SimState {
   }
 
   private create(domain: string): ShopState {
-    const seed = hashSeed(`${this.options.seed}:${domain}`);
+    const seed = hash32(`${this.options.seed}:${domain}`);
     const label = domain.replace(/\.myshopify\.com$/, "");
     const shop: ShopState = {
       domain,
