@@ -130,18 +130,11 @@ async function main(): Promise<void> {
 }
 
 async function startProviderStandIn(name: string | undefined): Promise<{ url?: string; env: Record<string, string>; close(): Promise<void> }> {
-  const { STANDIN_PROVIDERS, DEV_STANDIN_CREDENTIALS: dev, standInEnv } = await import("../dev/providers/dev-config");
+  const { STANDIN_PROVIDERS, standInEnv } = await import("../dev/providers/dev-config");
   const provider = STANDIN_PROVIDERS.find((p) => p === name);
   if (!provider) return { env: {}, close: async () => undefined };
-  const options = { latencyMs: 500 };
-  const stand =
-    provider === "fashn"
-      ? await (await import("../dev/providers/fashn")).startFashnStandIn({ ...options, apiKey: dev.fashnKey })
-      : provider === "fal"
-        ? await (await import("../dev/providers/fal")).startFalStandIn({ ...options, apiKey: dev.falKey })
-        : provider === "replicate"
-          ? await (await import("../dev/providers/replicate")).startReplicateStandIn({ ...options, apiToken: dev.replicateToken, webhookSecret: dev.replicateSecret })
-          : await (await import("../dev/providers/http-worker")).startHttpWorkerStandIn({ ...options, token: dev.gpuToken, secret: dev.gpuSecret });
+  const { startDevStandIn } = await import("../dev/providers/start");
+  const stand = await startDevStandIn(provider, { latencyMs: 500 });
   say(`provider: ${provider} (stand-in at ${stand.url})`);
   return { url: stand.url, env: standInEnv(provider, stand.url).worker, close: () => stand.close() };
 }
