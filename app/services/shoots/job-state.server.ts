@@ -1,5 +1,4 @@
-import type { PrismaClient } from "@prisma/client";
-import type { JobStatus } from "@prisma/client";
+import { Prisma, type JobStatus, type PrismaClient } from "@prisma/client";
 import { refundJob } from "../credits/operations.server";
 import type { Db } from "../prisma.server";
 
@@ -57,6 +56,12 @@ export interface ClaimedJob {
   inputAsset: { bucket: string; path: string; mimeType: string } | null;
 }
 
+/** What the worker reads of a job (`m`) and its input photo (`a`), as a ClaimRow. */
+const CLAIMED_COLUMNS = Prisma.sql`m.id, m.shop_id, m.batch_id, m.product_id, m.status, m.model_preset, m.pose_preset, m.scene_preset,
+  m.generation_type, m.aspect_ratio, m.variation, m.seed, m.prompt, m.cost_credits, m.attempts,
+  m.provider, m.provider_model, m.provider_job_id, m.submitted_at,
+  a.bucket as input_bucket, a.path as input_path, a.mime_type as input_mime_type`;
+
 interface ClaimRow {
   id: string;
   shop_id: string;
@@ -76,7 +81,7 @@ interface ClaimRow {
   provider: string | null;
   provider_model: string | null;
   provider_job_id: string | null;
-  submitted_at?: Date | null;
+  submitted_at: Date | null;
   input_bucket: string | null;
   input_path: string | null;
   input_mime_type: string | null;
@@ -122,10 +127,7 @@ export async function claimJob(
       insert into public.job_events (job_id, shop_id, event, to_status)
       select id, shop_id, 'processing', 'processing' from moved
     )
-    select m.id, m.shop_id, m.batch_id, m.product_id, m.status, m.model_preset, m.pose_preset, m.scene_preset,
-           m.generation_type, m.aspect_ratio, m.variation, m.seed, m.prompt, m.cost_credits, m.attempts,
-           m.provider, m.provider_model, m.provider_job_id,
-           a.bucket as input_bucket, a.path as input_path, a.mime_type as input_mime_type
+    select ${CLAIMED_COLUMNS}
       from moved m left join public.assets a on a.id = m.input_asset_id`;
   let rows: ClaimRow[];
   if (cap === null) {
@@ -150,10 +152,7 @@ export async function claimJob(
  */
 export async function jobForWork(db: PrismaClient, shopId: string, jobId: string): Promise<ClaimedJob | null> {
   const rows = await db.$queryRaw<ClaimRow[]>`
-    select m.id, m.shop_id, m.batch_id, m.product_id, m.status, m.model_preset, m.pose_preset, m.scene_preset,
-           m.generation_type, m.aspect_ratio, m.variation, m.seed, m.prompt, m.cost_credits, m.attempts,
-           m.provider, m.provider_model, m.provider_job_id, m.submitted_at,
-           a.bucket as input_bucket, a.path as input_path, a.mime_type as input_mime_type
+    select ${CLAIMED_COLUMNS}
       from public.generation_jobs m left join public.assets a on a.id = m.input_asset_id
      where m.id = ${jobId}::uuid and m.shop_id = ${shopId}::uuid`;
   return rows[0] ? toClaimed(rows[0]) : null;
@@ -210,7 +209,7 @@ function toClaimed(r: ClaimRow): ClaimedJob {
     provider: r.provider,
     providerModel: r.provider_model,
     providerJobId: r.provider_job_id,
-    submittedAt: r.submitted_at ?? null,
+    submittedAt: r.submitted_at,
     inputAsset: r.input_bucket && r.input_path && r.input_mime_type ? { bucket: r.input_bucket, path: r.input_path, mimeType: r.input_mime_type } : null,
   };
 }
