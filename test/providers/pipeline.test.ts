@@ -28,6 +28,7 @@ import { fashnProvider } from "../../worker/providers/fashn";
 import { httpWorkerProvider } from "../../worker/providers/http-worker";
 import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { addProductPhoto } from "../support/photos";
 
 // The generate pipeline against provider stand-ins over real HTTP: submit, check by
 // polling or webhook, copy the output, the fidelity gate, pauses, cancel in flight.
@@ -126,9 +127,7 @@ async function shoot(products: number, credits = 20) {
   for (let i = 0; i < products; i++) {
     const productId = `gid://shopify/Product/${7000 + i}`;
     const bytes = await renderGarment({ garment: "tee", colour: "Navy", pattern: "solid", view: "front" });
-    const filePath = `${shop.id}/${randomUUID()}.jpg`;
-    await storage.put("uploads", filePath, bytes, { contentType: "image/jpeg" });
-    await h.prisma.asset.create({ data: { shopId: shop.id, kind: "upload", source: "shopify", bucket: "uploads", path: filePath, productId, mimeType: "image/jpeg", byteSize: BigInt(bytes.length), width: 800, height: 800 } });
+    await addProductPhoto(h, storage, { shopId: shop.id, productId, bytes, width: 800, height: 800 });
     productIds.push(productId);
   }
   const created = await createShoot(h.prisma, shop.id, { clientKey: randomUUID(), productIds, options });

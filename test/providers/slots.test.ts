@@ -14,6 +14,7 @@ import { generateProcessor } from "../../worker/generate";
 import type { Provider } from "../../worker/providers/provider";
 import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { addProductPhoto } from "../support/photos";
 
 // An external provider's jobs in flight are capped fleet-wide by slots counted in
 // PostgreSQL, however many workers and worker slots there are.
@@ -31,9 +32,7 @@ describe("provider slots", () => {
     const productIds: string[] = [];
     for (let i = 0; i < 8; i++) {
       const productId = `gid://shopify/Product/${9100 + i}`;
-      const filePath = `${shop.id}/${randomUUID()}.jpg`;
-      await storage.put("uploads", filePath, image, { contentType: "image/jpeg" });
-      await h.prisma.asset.create({ data: { shopId: shop.id, kind: "upload", source: "shopify", bucket: "uploads", path: filePath, productId, mimeType: "image/jpeg", byteSize: BigInt(image.length), width: 64, height: 96 } });
+      await addProductPhoto(h, storage, { shopId: shop.id, productId, bytes: image, width: 64, height: 96 });
       productIds.push(productId);
     }
     const shoot = await createShoot(h.prisma, shop.id, {

@@ -14,6 +14,7 @@ import { generateProcessor } from "../../worker/generate";
 import type { Provider } from "../../worker/providers/provider";
 import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { addProductPhoto } from "../support/photos";
 
 const h = useTestDb(4);
 const root = mkdtempSync(path.join(tmpdir(), "atelier-fair-"));
@@ -28,11 +29,7 @@ async function shoot(products: number) {
   await grantPurchase(h.prisma, shop.id, { credits: products, key: `p-${shop.id}` });
   const input = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#884422" } }).jpeg().toBuffer();
   const productIds = Array.from({ length: products }, (_, i) => `gid://shopify/Product/${9000 + i}`);
-  for (const productId of productIds) {
-    const p = `${shop.id}/${randomUUID()}.jpg`;
-    await storage.put("uploads", p, input, { contentType: "image/jpeg" });
-    await h.prisma.asset.create({ data: { shopId: shop.id, kind: "upload", source: "shopify", bucket: "uploads", path: p, productId, mimeType: "image/jpeg", byteSize: 1n } });
-  }
+  for (const productId of productIds) await addProductPhoto(h, storage, { shopId: shop.id, productId, bytes: input });
   const created = await createShoot(h.prisma, shop.id, { clientKey: randomUUID(), productIds, options: { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "studio", generationType: "standard" } });
   return { shopId: shop.id, jobIds: created.jobIds };
 }

@@ -16,6 +16,7 @@ import { parseWorkerEnv } from "../../worker/env.server";
 import { startFleet } from "../../worker/fleet";
 import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { addProductPhoto } from "../support/photos";
 
 const h = useTestDb(6);
 const root = mkdtempSync(path.join(tmpdir(), "atelier-lifecycle-"));
@@ -36,10 +37,8 @@ async function shoot(products: number, credits: number) {
   const productIds: string[] = [];
   for (let i = 0; i < products; i++) {
     const bytes = await renderGarment({ garment: "tee", colour: "Navy", pattern: "dots", view: "front" });
-    const filePath = `${shop.id}/${randomUUID()}.jpg`;
-    await storage.put("uploads", filePath, bytes, { contentType: "image/jpeg" });
     const productId = `gid://shopify/Product/${7000 + i}`;
-    await h.prisma.asset.create({ data: { shopId: shop.id, kind: "upload", source: "shopify", bucket: "uploads", path: filePath, productId, mimeType: "image/jpeg", byteSize: BigInt(bytes.length) } });
+    await addProductPhoto(h, storage, { shopId: shop.id, productId, bytes });
     productIds.push(productId);
   }
   const created = await createShoot(h.prisma, shop.id, { clientKey: randomUUID(), productIds, options });

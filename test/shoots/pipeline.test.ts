@@ -18,6 +18,7 @@ import { generateProcessor } from "../../worker/generate";
 import { ProviderError, type Provider } from "../../worker/providers/provider";
 import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { addProductPhoto } from "../support/photos";
 
 const h = useTestDb(8);
 const root = mkdtempSync(path.join(tmpdir(), "atelier-pipeline-"));
@@ -33,9 +34,7 @@ async function shopWithProducts(count: number, credits: number) {
   for (let i = 0; i < count; i++) {
     const productId = `gid://shopify/Product/${5000 + i}`;
     const bytes = await renderGarment({ garment: i % 2 ? "tee" : "dress", colour: i % 2 ? "Rust" : "Navy", pattern: "solid", view: "front" });
-    const filePath = `${shop.id}/${randomUUID()}.jpg`;
-    await storage.put("uploads", filePath, bytes, { contentType: "image/jpeg" });
-    await h.prisma.asset.create({ data: { shopId: shop.id, kind: "upload", source: "shopify", bucket: "uploads", path: filePath, productId, mimeType: "image/jpeg", byteSize: BigInt(bytes.length), width: 800, height: 800 } });
+    await addProductPhoto(h, storage, { shopId: shop.id, productId, bytes, width: 800, height: 800 });
     productIds.push(productId);
   }
   return { shop, productIds };
