@@ -47,7 +47,7 @@ describe("maintenance", () => {
     await grantPurchase(h.prisma, shop.id, { credits: 5, key: `p-${shop.id}` });
     await asset(shop.id, "active", "gid://shopify/Product/9");
     const s = await createShoot(h.prisma, shop.id, { clientKey: randomUUID(), productIds: ["gid://shopify/Product/9"], options: { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "studio", generationType: "standard" } });
-    await claimJob(h.prisma, shop.id, s.jobIds[0]!, "studio");
+    await claimJob(h.prisma, shop.id, s.jobIds[0]!, { provider: "studio", model: "studio-compositor" });
     expect(await failStuckJobs(h.prisma, 60_000)).toBe(0);
     const later = new Date(Date.now() + 3_600_000);
     expect(await failStuckJobs(h.prisma, 60_000, later)).toBe(1);

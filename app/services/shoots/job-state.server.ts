@@ -105,9 +105,8 @@ export async function claimJob(
   db: PrismaClient,
   shopId: string,
   jobId: string,
-  route?: ClaimRoute | string,
+  r?: ClaimRoute,
 ): Promise<ClaimedJob | null | "at_capacity"> {
-  const r = typeof route === "string" ? { provider: route, model: null, cap: undefined } : route;
   const cap = r?.cap ?? null;
   const claim = db.$queryRaw<ClaimRow[]>`
     with moved as (
