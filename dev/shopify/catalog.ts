@@ -33,6 +33,15 @@ export interface ImageSpec {
   view: "front" | "back" | "detail";
 }
 
+export interface GeneratedVariant {
+  title: string;
+  sku: string;
+  price: string;
+  selectedOptions: { name: string; value: string }[];
+  /** Index in the product's images of the variant's own photo, or null for none. */
+  image: number | null;
+}
+
 export interface GeneratedProduct {
   index: number;
   title: string;
@@ -43,8 +52,44 @@ export interface GeneratedProduct {
   tags: string[];
   createdAt: Date;
   updatedAt: Date;
+  /** The first colour is the one in the title; a second means Color × Size variants. */
+  colours: string[];
   images: ImageSpec[];
-  variants: { title: string; sku: string; price: string }[];
+  options: { name: string; values: string[] }[];
+  variants: GeneratedVariant[];
+}
+
+/**
+ * About one product in four comes in a second colour. The rule uses the index alone so
+ * that it draws nothing from the random sequence: every other product stays as it was.
+ */
+function isTwoColour(index: number): boolean {
+  return index % 4 === 2;
+}
+
+/** The colour after `colour` in COLOURS, wrapping around. */
+function nextColour(colour: string): string {
+  const names = Object.keys(COLOURS);
+  return names[(names.indexOf(colour) + 1) % names.length]!;
+}
+
+function variantsOf(index: number, colours: string[], sizes: string[], price: string, images: ImageSpec[]): GeneratedVariant[] {
+  if (colours.length === 1) {
+    return sizes.map((size) => ({ title: size, sku: `AT-${index + 1}-${size}`, price, selectedOptions: [{ name: "Size", value: size }], image: null }));
+  }
+  return colours.flatMap((colour) => {
+    const front = images.findIndex((img) => img.colour === colour && img.view === "front");
+    return sizes.map((size) => ({
+      title: `${colour} / ${size}`,
+      sku: `AT-${index + 1}-${colour}-${size}`,
+      price,
+      selectedOptions: [
+        { name: "Color", value: colour },
+        { name: "Size", value: size },
+      ],
+      image: front >= 0 ? front : null,
+    }));
+  });
 }
 
 export function generateCatalog(seed: number, count: number): GeneratedProduct[] {
@@ -69,6 +114,9 @@ export function generateCatalog(seed: number, count: number): GeneratedProduct[]
     const tags = [...new Set(Array.from({ length: tagCount }, () => pick(TAGS)))].sort();
     const sizes = garment === "jeans" ? ["28", "30", "32", "34"] : SIZES.slice(0, 3 + Math.floor(rand() * 3));
     const price = (19 + Math.floor(rand() * 12) * 10 + 0.99).toFixed(2);
+    const colours = isTwoColour(i) ? [colour, nextColour(colour)] : [colour];
+    const images: ImageSpec[] = views.slice(0, imageCount).map((view) => ({ garment, colour, pattern, view }));
+    if (images.length > 0 && colours.length > 1) images.push({ garment, colour: colours[1]!, pattern, view: "front" });
     products.push({
       index: i,
       title: title.replace(/\s+/g, " ").trim(),
@@ -79,8 +127,10 @@ export function generateCatalog(seed: number, count: number): GeneratedProduct[]
       tags,
       createdAt,
       updatedAt,
-      images: views.slice(0, imageCount).map((view) => ({ garment, colour, pattern, view })),
-      variants: sizes.map((size) => ({ title: size, sku: `AT-${i + 1}-${size}`, price })),
+      colours,
+      images,
+      options: colours.length > 1 ? [{ name: "Color", values: colours }, { name: "Size", values: sizes }] : [{ name: "Size", values: sizes }],
+      variants: variantsOf(i, colours, sizes, price, images),
     });
   }
   return products;

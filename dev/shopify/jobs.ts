@@ -1,10 +1,11 @@
 import { execute, parse } from "graphql";
 import sharp from "sharp";
+import { readyMediaByFilename } from "./filenames";
 import { renderGarment } from "./images";
 import { strictFieldResolver } from "./graphql/endpoint";
 import { queryRoot } from "./graphql/query-root";
 import { loadAdminSchema } from "./graphql/schema";
-import type { SimContext, SimRuntime } from "./runtime";
+import { parseCdnPath, type SimContext, type SimRuntime } from "./runtime";
 import { gid, type MediaRecord, type ShopState } from "./state";
 
 /** The bytes behind an originalSource URL: a staged upload, the simulator's CDN, or the network. */
@@ -15,9 +16,9 @@ async function fetchSource(sim: SimRuntime, shop: ShopState, url: string): Promi
     const staged = sim.stagedUploads.get(token);
     return staged && staged.shop === shop.domain ? staged.bytes : null;
   }
-  const cdn = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/cdn/shop/([^/]+)/files/(\\d+)\\.`).exec(url);
-  if (cdn) {
-    const media = sim.state.shop(cdn[1]!).media.get(Number(cdn[2]));
+  if (url.startsWith(`${base}/cdn/shop/`)) {
+    const file = parseCdnPath(new URL(url).pathname);
+    const media = file && readyMediaByFilename(sim.state.shop(file.shop), file.filename);
     return media ? mediaBytes(media) : null;
   }
   try {
@@ -50,7 +51,7 @@ export function startMediaProcessing(sim: SimRuntime, shop: ShopState, media: Me
             const format = meta.format === "jpeg" ? "image/jpeg" : meta.format === "png" ? "image/png" : meta.format === "webp" ? "image/webp" : meta.format === "gif" ? "image/gif" : null;
             if (!format || !meta.width || !meta.height) throw new Error("unsupported");
             await sharp(bytes).stats();
-            media.source = { kind: "bytes", bytes, filename: "" };
+            media.source = { kind: "bytes", bytes, filename: media.filename };
             media.mimeType = format;
             media.width = meta.width;
             media.height = meta.height;

@@ -47,7 +47,22 @@ export interface SimContext {
   bulk: boolean;
 }
 
+/** Like Shopify's CDN, a file's URL carries its name; `v` changes when its bytes do. */
 export function mediaUrl(sim: SimRuntime, shop: ShopState, media: MediaRecord): string {
-  const ext = media.mimeType === "image/png" ? "png" : media.mimeType === "image/webp" ? "webp" : "jpg";
-  return `${sim.publicUrl()}/cdn/shop/${shop.domain}/files/${media.id}.${ext}?v=${media.version}`;
+  return `${sim.publicUrl()}${cdnPath(shop.domain, media.filename)}?v=${media.version}`;
+}
+
+export function cdnPath(shop: string, filename: string): string {
+  return `/cdn/shop/${shop}/files/${encodeURIComponent(filename)}`;
+}
+
+/** The shop and file name a CDN path names, or null for any other path. */
+export function parseCdnPath(pathname: string): { shop: string; filename: string } | null {
+  const m = /^\/cdn\/shop\/([^/]+)\/files\/([^/]+)$/.exec(pathname);
+  if (!m) return null;
+  try {
+    return { shop: m[1]!, filename: decodeURIComponent(m[2]!) };
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { renderGarment } from "./images";
+import { readyMediaByFilename } from "./filenames";
 import { runGraphQL } from "./graphql/endpoint";
 import { mutationRoot } from "./graphql/mutation-root";
 import { queryRoot } from "./graphql/query-root";
@@ -9,8 +9,8 @@ import { loadAdminSchema } from "./graphql/schema";
 import { adminFrame, chargePage, pickerCollections, pickerProducts, serveScript, sessionToken } from "./http/admin";
 import { installationToken, tokenExchange } from "./http/oauth";
 import { HttpError, readBody, readJson, send } from "./http/util";
-import { bulkFinishPayload, startBulkOperation, startMediaProcessing } from "./jobs";
-import type { SimConfig, SimContext, SimRuntime, StagedUpload } from "./runtime";
+import { bulkFinishPayload, mediaBytes, startBulkOperation, startMediaProcessing } from "./jobs";
+import { parseCdnPath, type SimConfig, type SimContext, type SimRuntime, type StagedUpload } from "./runtime";
 import { SimState } from "./state";
 import { deliverWebhook } from "./webhooks";
 import { webhookPathsFromToml } from "./webhook-paths";
@@ -130,10 +130,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     let m: RegExpExecArray | null;
     if (req.method === "POST" && (m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(p))) return graphql(req, res, m[1]!);
     if (req.method === "POST" && p === "/admin/oauth/access_token") return tokenExchange(runtime, req, res);
-    if (req.method === "GET" && (m = /^\/cdn\/shop\/([^/]+)\/files\/(\d+)\.(jpg|png|webp|gif)$/.exec(p))) {
-      const media = state.shop(m[1]!).media.get(Number(m[2]));
-      if (!media || media.status !== "READY") throw new HttpError(404, "Not Found");
-      const bytes = media.source.kind === "generated" ? await renderGarment(media.source.spec) : media.source.bytes;
+    const file = req.method === "GET" ? parseCdnPath(p) : null;
+    if (file) {
+      const media = readyMediaByFilename(state.shop(file.shop), file.filename);
+      if (!media) throw new HttpError(404, "Not Found");
+      const bytes = await mediaBytes(media);
       res.writeHead(200, { "Content-Type": media.mimeType, "Content-Length": bytes.length, "Cache-Control": "public, max-age=31536000" });
       res.end(bytes);
       return;

@@ -1,11 +1,14 @@
 import { hash32 } from "../../worker/providers/studio/random";
 import { generateCatalog, type ImageSpec } from "./catalog";
 import { generateCollections } from "./collections";
+import { claimFilename } from "./filenames";
 
 export type MediaStatus = "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
 
 export interface MediaRecord {
   id: number;
+  /** The file's name in the shop, unique within it: the last segment of its CDN URL. */
+  filename: string;
   alt: string | null;
   status: MediaStatus;
   mimeType: string;
@@ -33,6 +36,13 @@ export interface ProductRecord {
   updatedAt: Date;
   mediaIds: number[];
   variantIds: number[];
+  options: ProductOptionRecord[];
+}
+
+export interface ProductOptionRecord {
+  id: number;
+  name: string;
+  values: { id: number; name: string }[];
 }
 
 export interface VariantRecord {
@@ -43,6 +53,8 @@ export interface VariantRecord {
   price: string;
   position: number;
   mediaIds: number[];
+  /** One value per product option, in the options' order. */
+  selectedOptions: { name: string; value: string }[];
 }
 
 export interface CollectionRuleRecord {
@@ -96,6 +108,8 @@ export interface ShopState {
   currencyCode: string;
   products: Map<number, ProductRecord>;
   media: Map<number, MediaRecord>;
+  /** Filename → media id: the CDN serves files by name. */
+  filenames: Map<string, number>;
   variants: Map<number, VariantRecord>;
   collections: Map<number, CollectionRecord>;
   bulkOperations: Map<number, BulkOperationRecord>;
@@ -145,6 +159,7 @@ export class SimState {
       currencyCode: "USD",
       products: new Map(),
       media: new Map(),
+      filenames: new Map(),
       variants: new Map(),
       collections: new Map(),
       bulkOperations: new Map(),
@@ -157,6 +172,8 @@ export class SimState {
     let productId = 8_000_000_000;
     let mediaId = 30_000_000_000;
     let variantId = 45_000_000_000;
+    let optionId = 10_000_000_000;
+    let optionValueId = 4_000_000_000;
     const catalog = generateCatalog(seed, this.options.products);
     const productIdOf = (index: number) => 8_000_000_001 + index;
     for (const p of catalog) {
@@ -164,7 +181,8 @@ export class SimState {
       const mediaIds = p.images.map((spec) => {
         const m: MediaRecord = {
           id: ++mediaId,
-          alt: `${p.title} (${spec.view})`,
+          filename: "",
+          alt: spec.colour === p.colours[0] ? `${p.title} (${spec.view})` : `${p.title}, ${spec.colour} (${spec.view})`,
           status: "READY",
           mimeType: "image/jpeg",
           width: 800,
@@ -178,13 +196,21 @@ export class SimState {
           updatedAt: p.createdAt,
         };
         shop.media.set(m.id, m);
+        claimFilename(shop, m, `${p.handle}-${spec.view}.jpg`);
         return m.id;
       });
-      const variantIds = p.variants.map((v, position) => {
-        const record: VariantRecord = { id: ++variantId, productId: id, position: position + 1, mediaIds: [], ...v };
+      const variantIds = p.variants.map(({ image, ...v }, position) => {
+        const record: VariantRecord = {
+          id: ++variantId,
+          productId: id,
+          position: position + 1,
+          mediaIds: image === null ? [] : [mediaIds[image]!],
+          ...v,
+        };
         shop.variants.set(record.id, record);
         return record.id;
       });
+      const options = p.options.map((o) => ({ id: ++optionId, name: o.name, values: o.values.map((name) => ({ id: ++optionValueId, name })) }));
       shop.products.set(id, {
         id,
         title: p.title,
@@ -198,6 +224,7 @@ export class SimState {
         updatedAt: p.updatedAt,
         mediaIds,
         variantIds,
+        options,
       });
     }
     // Stable ids: the same seed and catalog size give the same collections.

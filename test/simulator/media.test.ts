@@ -199,8 +199,8 @@ describe("media processing", () => {
     expect(final.image).toBeNull();
     expect(final.mediaErrors).toEqual([expect.objectContaining({ code: "IMAGE_PROCESSING_FAILURE" })]);
     expect(final.fileErrors).toEqual([expect.objectContaining({ code: "IMAGE_PROCESSING_FAILURE" })]);
-    const numeric = created.id.split("/").at(-1);
-    expect((await fetch(`${sim.url}/cdn/shop/${sim.shop}/files/${numeric}.png`)).status).toBe(404);
+    // The file keeps its name in the shop, but the CDN serves only READY files.
+    expect((await fetch(`${sim.url}/cdn/shop/${sim.shop}/files/broken.png`)).status).toBe(404);
   });
 
   it("fails a staged target that was never uploaded, or belongs to another shop, with IMAGE_DOWNLOAD_FAILURE", async () => {

@@ -19,10 +19,13 @@ async function product(id: string): Promise<ProductView> {
 
 const mediaIds = (p: ProductView) => p.media.nodes.map((m) => m.id);
 
-let catalog: { id: string; mediaCount: { count: number } }[] = [];
-/** A product with at least `n` photos, each handed to one test only. */
-const withPhotos = (n: number) => {
-  const index = catalog.findIndex((p) => p.mediaCount.count >= n);
+let catalog: { id: string; mediaCount: { count: number }; options: { name: string }[] }[] = [];
+/**
+ * A product with at least `n` photos, each handed to one test only. Two-colour products
+ * come with photos on their variants; `plainVariants` asks for a product without.
+ */
+const withPhotos = (n: number, plainVariants = false) => {
+  const index = catalog.findIndex((p) => p.mediaCount.count >= n && (!plainVariants || p.options.length === 1));
   if (index < 0) throw new Error(`no product with ${n} photos in the simulated catalog`);
   return product(catalog.splice(index, 1)[0]!.id);
 };
@@ -64,7 +67,7 @@ const FILE_UPDATE = `mutation($files: [FileUpdateInput!]!) {
 type FileUpdatePayload = { fileUpdate: { files: { id: string; alt: string | null; image: { altText: string | null } | null }[] | null; userErrors: Err[] } };
 
 beforeAll(async () => {
-  const r = dataOf(await sim.gql<{ products: { nodes: typeof catalog } }>(`{ products(first: 30) { nodes { id mediaCount { count } } } }`));
+  const r = dataOf(await sim.gql<{ products: { nodes: typeof catalog } }>(`{ products(first: 30) { nodes { id mediaCount { count } options { name } } } }`));
   catalog = r.products.nodes;
 });
 
@@ -167,7 +170,7 @@ describe("productReorderMedia", () => {
 
 describe("productVariantAppendMedia", () => {
   it("attaches READY media of the product to a variant", async () => {
-    const p = await withPhotos(2);
+    const p = await withPhotos(2, true);
     const [, second] = mediaIds(p);
     const [v1, v2] = p.variants.nodes.map((v) => v.id);
     const r = dataOf(await sim.gql<AppendPayload>(APPEND, { productId: p.id, variantMedia: [{ variantId: v1, mediaIds: [second] }] }));
@@ -180,7 +183,7 @@ describe("productVariantAppendMedia", () => {
   });
 
   it("refuses media that is not ready, not the product's, or not one per variant", async () => {
-    const p = await withPhotos(1);
+    const p = await withPhotos(1, true);
     const other = await withPhotos(1);
     const variant = p.variants.nodes[0]!.id;
     // One photo that will become READY shortly, one whose upload never happened and so never will.

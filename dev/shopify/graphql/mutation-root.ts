@@ -11,8 +11,10 @@ import {
   visitWithTypeInfo,
   type DocumentNode,
 } from "graphql";
+import { claimFilename, sourceFilename } from "../filenames";
 import { gid, parseGid, type MediaRecord, type ProductRecord } from "../state";
 import type { SimContext } from "../runtime";
+import { fileDelete, productDelete } from "./deletions";
 import { bulkOperationObject, mediaObject, productObject, purchaseObject, variantObject } from "./objects";
 import { loadAdminSchema } from "./schema";
 
@@ -30,6 +32,7 @@ function createMedia(ctx: SimContext, product: ProductRecord, input: { alt?: str
   const now = new Date();
   const media: MediaRecord = {
     id: ctx.sim.state.newId(ctx.shop),
+    filename: "",
     alt: input.alt ?? null,
     status: "UPLOADED",
     mimeType: "image/jpeg",
@@ -44,6 +47,7 @@ function createMedia(ctx: SimContext, product: ProductRecord, input: { alt?: str
     updatedAt: now,
   };
   ctx.shop.media.set(media.id, media);
+  claimFilename(ctx.shop, media, sourceFilename(ctx.sim, input.originalSource));
   product.mediaIds.push(media.id);
   product.updatedAt = now;
   ctx.sim.startMediaProcessing(ctx.shop, media);
@@ -322,6 +326,10 @@ export function mutationRoot(ctx: SimContext) {
       });
       return { files, userErrors: [] };
     },
+
+    fileDelete: (args: { fileIds: string[] }) => fileDelete(ctx, args),
+
+    productDelete: (args: { input: { id: string }; synchronous?: boolean | null }) => productDelete(ctx, args),
 
     bulkOperationRunQuery: (args: { query: string; groupObjects: boolean }) => {
       const running = [...ctx.shop.bulkOperations.values()].find((o) => o.status === "CREATED" || o.status === "RUNNING");

@@ -1,6 +1,16 @@
 import { GraphQLError } from "graphql";
 import { COLLECTION_SORTS, collectionFilter, collectionMembers, collectionProductsSorted } from "../collections";
-import { gid, parseGid, type BulkOperationRecord, type CollectionRecord, type MediaRecord, type ProductRecord, type PurchaseRecord, type VariantRecord } from "../state";
+import {
+  gid,
+  parseGid,
+  type BulkOperationRecord,
+  type CollectionRecord,
+  type MediaRecord,
+  type ProductOptionRecord,
+  type ProductRecord,
+  type PurchaseRecord,
+  type VariantRecord,
+} from "../state";
 import { mediaUrl, type SimContext } from "../runtime";
 import { connection, type PageArgs } from "./connections";
 
@@ -54,6 +64,14 @@ export function variantObject(ctx: SimContext, v: VariantRecord) {
     sku: v.sku,
     price: v.price,
     position: v.position,
+    selectedOptions: () => {
+      const product = ctx.shop.products.get(v.productId)!;
+      return v.selectedOptions.map((selected) => {
+        const option = product.options.find((o) => o.name === selected.name)!;
+        const value = option.values.find((x) => x.name === selected.value)!;
+        return { name: selected.name, value: selected.value, optionValue: () => optionValueObject(ctx, product, option, value) };
+      });
+    },
     media: (args: PageArgs) =>
       connection(
         v.mediaIds.map((id) => ctx.shop.media.get(id)).filter((m): m is MediaRecord => Boolean(m)),
@@ -63,6 +81,35 @@ export function variantObject(ctx: SimContext, v: VariantRecord) {
         { unbounded: ctx.bulk },
       ),
     product: () => productObject(ctx, ctx.shop.products.get(v.productId)!),
+  };
+}
+
+function productVariants(ctx: SimContext, p: ProductRecord): VariantRecord[] {
+  return p.variantIds.map((id) => ctx.shop.variants.get(id)).filter((v): v is VariantRecord => Boolean(v));
+}
+
+function hasVariants(ctx: SimContext, p: ProductRecord, option: string, value: string): boolean {
+  return productVariants(ctx, p).some((v) => v.selectedOptions.some((s) => s.name === option && s.value === value));
+}
+
+function optionValueObject(ctx: SimContext, p: ProductRecord, option: ProductOptionRecord, value: ProductOptionRecord["values"][number]) {
+  return {
+    __typename: "ProductOptionValue",
+    id: gid("ProductOptionValue", value.id),
+    name: value.name,
+    hasVariants: () => hasVariants(ctx, p, option.name, value.name),
+  };
+}
+
+function optionObject(ctx: SimContext, p: ProductRecord, option: ProductOptionRecord, position: number) {
+  return {
+    __typename: "ProductOption",
+    id: gid("ProductOption", option.id),
+    name: option.name,
+    position,
+    // `values` lists only the values some variant has; optionValues lists them all.
+    values: () => option.values.filter((v) => hasVariants(ctx, p, option.name, v.name)).map((v) => v.name),
+    optionValues: () => option.values.map((v) => optionValueObject(ctx, p, option, v)),
   };
 }
 
@@ -91,9 +138,11 @@ export function productObject(ctx: SimContext, p: ProductRecord) {
       const first = productMedia(ctx, p)[0];
       return first ? mediaObject(ctx, first) : null;
     },
+    options: (args: { first?: number | null }) =>
+      p.options.slice(0, args.first == null ? undefined : Math.max(0, args.first)).map((o, i) => optionObject(ctx, p, o, i + 1)),
     variants: (args: PageArgs) =>
       connection(
-        p.variantIds.map((id) => ctx.shop.variants.get(id)).filter((v): v is VariantRecord => Boolean(v)),
+        productVariants(ctx, p),
         args,
         (v) => v.id,
         (v) => variantObject(ctx, v),
