@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import prisma from "./db.server";
 import { appEnv } from "./env.server";
 import { enqueueGenerationJobs } from "./lib/generate-queue.server";
+import { enqueuePublications } from "./lib/publish-queue.server";
 import { logger } from "./logger.server";
 
 declare global {
@@ -70,6 +71,21 @@ export async function wakeGeneration(jobIds: string[]): Promise<void> {
   for (const id of jobIds) {
     const job = await Job.fromId(queue("generate"), id);
     if (job && (await job.isDelayed())) await job.promote();
+  }
+}
+
+/**
+ * Publications for the publish worker. With Redis down they stay pending in the
+ * database and the sweeper enqueues them later; the merchant's request is not lost.
+ */
+export async function enqueuePublish(shopId: string, publicationIds: string[], timeoutMs = 5_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    const add = enqueuePublications(queue("publish"), publicationIds.map((id) => ({ id, shopId }))).then(() => true);
+    return await Promise.race([add, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

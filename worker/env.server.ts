@@ -31,6 +31,8 @@ const schema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   LEDGER_RECONCILE_EVERY_MS: z.coerce.number().int().min(10_000).default(60 * 60 * 1000),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
+  /** Publications worked on at once per process; Shopify's cost bucket paces them per shop. */
+  PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   /** The provider serving every job no route claims; its default model (see providers/registry.ts). */
   GENERATION_PROVIDER: z.enum(PROVIDER_NAMES).default("studio"),
   /** JSON routes by generation type and preset, e.g. {"hd":"fal:fal-ai/flux-pro/kontext"}. */

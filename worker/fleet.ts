@@ -5,8 +5,11 @@ import { deleteOldJobEvents, deleteUnusedAssets, failStuckJobs } from "../app/se
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
 import { sweepPendingJobs } from "../app/lib/generate-queue.server";
+import { enqueuePublications, sweepPublications } from "../app/lib/publish-queue.server";
+import { autoPublish } from "../app/services/publish/auto-publish.server";
 import { generateProcessor } from "./generate";
 import { importProcessor } from "./import";
+import { publishProcessor } from "./publish";
 import { providerWebhookUrl } from "../app/services/providers/webhook-token.server";
 import { redisProviderPauses } from "./provider-pauses";
 import { configuredProviders, routerFromEnv } from "./providers/registry";
@@ -35,12 +38,13 @@ export async function startFleet(
   const storage = createStorage(source);
   const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
   const generateQueue = makeQueue("generate", connection, env.REDIS_PREFIX);
+  const publishQueue = makeQueue("publish", connection, env.REDIS_PREFIX);
   const providers = configuredProviders(env);
   const router = routerFromEnv(env, providers, log);
   if (env.WORKER_QUEUES.includes("generate")) await generateQueue.setGlobalConcurrency(env.PROVIDER_CONCURRENCY);
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
     maintenance: maintenanceProcessor(db.prisma, log, {
-      sweepPending: () => sweepPendingJobs(generateQueue, db.prisma),
+      sweepPending: async () => (await sweepPendingJobs(generateQueue, db.prisma)) + (await sweepPublications(publishQueue, db.prisma)),
       cleanup: async () => ({
         unusedAssets: await deleteUnusedAssets(db.prisma, storage),
         oldEvents: await deleteOldJobEvents(db.prisma),
@@ -65,10 +69,19 @@ export async function startFleet(
         : undefined,
       timeoutMs: env.GENERATE_TIMEOUT_MS,
       providerConcurrency: env.PROVIDER_CONCURRENCY,
+      onCompleted: async (shopId, jobId) => {
+        const ids = await autoPublish(db.prisma, shopId, jobId);
+        await enqueuePublications(publishQueue, ids.map((id) => ({ id, shopId })));
+      },
     }),
+    publish: publishProcessor({ db: db.prisma, storage, log }),
     import: importProcessor({ ...importDeps(db.prisma, storage, fetchPolicy), log }),
   };
-  const concurrency: Partial<Record<QueueName, number>> = { import: env.IMPORT_CONCURRENCY, generate: env.GENERATE_CONCURRENCY };
+  const concurrency: Partial<Record<QueueName, number>> = {
+    import: env.IMPORT_CONCURRENCY,
+    generate: env.GENERATE_CONCURRENCY,
+    publish: env.PUBLISH_CONCURRENCY,
+  };
   const workers: Worker[] = [];
   for (const name of env.WORKER_QUEUES) {
     const processor = processors[name];
@@ -109,6 +122,7 @@ export async function startFleet(
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(workers.map((w) => w.disconnect()));
       await generateQueue.close();
+      await publishQueue.close();
       connection.disconnect();
       await db.close();
     },

@@ -42,6 +42,8 @@ export interface GenerateDeps {
   checkDelayMs?: { first: number; max: number };
   pauseMs?: number;
   fidelityGate?: boolean;
+  /** Runs after a job completes (auto-publish); a failure here never fails the job. */
+  onCompleted?: (shopId: string, jobId: string) => Promise<void>;
 }
 
 const ACCOUNT_PAUSE_MS = 5 * 60_000;
@@ -133,6 +135,7 @@ export function generateProcessor(deps: GenerateDeps) {
     async function finish(r: ClaimedJob, inputBytes: Buffer, output: ProviderOutput) {
       const completed = await storeOutput(deps, r, inputBytes, output);
       log.info({ completed, provider: r.provider, model: r.providerModel }, "job completed");
+      if (completed) await deps.onCompleted?.(r.shopId, r.id).catch((err: unknown) => log.warn({ err }, "after-completion step failed"));
       return { status: completed ? "completed" : "superseded" };
     }
 

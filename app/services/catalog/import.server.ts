@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { z } from "zod";
+import { publishedMediaIds } from "../publish/requests.server";
 import type { Db } from "../prisma.server";
 import type { AdminGraphQL } from "../shopify/admin-graphql.server";
 import { importShopifyImage, type ImageIngestDeps } from "./import-image.server";
@@ -64,7 +65,10 @@ async function importMediaList(
   items: { productId: string; media: MediaImageNode }[],
   counters: Counters,
 ): Promise<void> {
-  await mapLimit(items, deps.concurrency ?? 4, async ({ productId, media }) => {
+  // The app's own published photos are products' media too; they are never source photos.
+  const ours = await publishedMediaIds(deps.db, shopId, items.map((i) => i.media.id).filter((id): id is string => Boolean(id)));
+  const sources = items.filter((i) => !i.media.id || !ours.has(i.media.id));
+  await mapLimit(sources, deps.concurrency ?? 4, async ({ productId, media }) => {
     if (!media.id || media.status !== "READY" || !media.image?.url) return;
     try {
       const outcome = await importShopifyImage(deps, { shopId, productId, mediaId: media.id, url: media.image.url });
