@@ -1,3 +1,4 @@
+import { publishSettings, type PublishSettings } from "../lib/shop-settings";
 import { hasSqlState, type Db } from "./prisma.server";
 import { grantWelcomeBonus } from "./credits/operations.server";
 
@@ -43,4 +44,14 @@ export async function findShopByDomain(db: Db, domain: string) {
 export async function recordUninstall(db: Db, domain: string) {
   await db.session.deleteMany({ where: { shop: domain } });
   await db.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
+}
+
+/**
+ * Saves the merchant's publishing preferences into shops.settings, keeping every
+ * other key (the hourly limit override, for one) as it was.
+ */
+export async function savePublishSettings(db: Db, shopId: string, values: PublishSettings): Promise<PublishSettings> {
+  const saved = publishSettings.parse(values);
+  await db.$executeRaw`update public.shops set settings = settings || ${JSON.stringify(saved)}::jsonb where id = ${shopId}::uuid`;
+  return saved;
 }
