@@ -1,6 +1,7 @@
 // `npm run demo`: Atelier's main job end to end, headless, with the embedded defaults:
 // set up, install the app on a simulated shop, import a few products' photos, shoot
-// them with the studio provider, and print what happened. Exits non-zero on failure.
+// them with the studio provider, approve the photos that pass the garment check,
+// publish them to the products, and print what happened. Exits non-zero on failure.
 import "../dev/shopify/route-fetch.mjs";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
   const { createShoot } = await import("../app/services/shoots/create.server");
   const { enqueueGenerationJobs } = await import("../app/lib/generate-queue.server");
   const { getBalance } = await import("../app/services/credits/queries.server");
+  const { setReviewState } = await import("../app/services/review/review.server");
+  const { requestPublish } = await import("../app/services/publish/requests.server");
+  const { enqueuePublications } = await import("../app/lib/publish-queue.server");
 
   const prefix = `atelier-demo-${process.pid}`;
   const env = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
   const workerSource = {
     ...env,
     ...provider.env,
-    WORKER_QUEUES: "import,generate",
+    WORKER_QUEUES: "import,generate,publish",
     FETCH_ALLOWED_ORIGINS: [sim.url, provider.url].filter(Boolean).join(","),
     GENERATE_CONCURRENCY: "2",
   };
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
   const connection = { url: redisUrl };
   const importQueue = new Queue("import", { connection, prefix });
   const generateQueue = new Queue("generate", { connection, prefix });
+  const publishQueue = new Queue("publish", { connection, prefix });
   const events = new QueueEvents("import", { connection, prefix });
   try {
     // Install: Shopify-managed installation and token exchange, as the embedded app does.
@@ -116,10 +121,41 @@ async function main(): Promise<void> {
     say(`time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     for (const o of outputs) say(`photo: ${path.join(storageRoot, "outputs", o.path)} (${o.width}×${o.height})`);
     if (failed.length > 0) throw new Error(`${failed.length} photos failed: ${failed.map((j) => j.errorMessage).join("; ")}`);
+
+    // Review and publish: approve what passed the garment check, push it to the products.
+    const mediaOf = async (id: string) =>
+      (
+        await admin.request<{ product: { media: { nodes: { id: string; alt: string | null; status: string }[] } } | null }>(
+          "query ($id: ID!) { product(id: $id) { media(first: 50) { nodes { id alt status } } } }",
+          { id },
+        )
+      ).product?.media.nodes ?? [];
+    const before = new Map(await Promise.all(chosen.map(async (p) => [p.id, await mediaOf(p.id)] as const)));
+    const passed = jobs.filter((j) => j.status === "completed" && !j.needsReview).map((j) => j.id);
+    await setReviewState(db.prisma, shopRow.id, passed, "approved");
+    say(`approved ${passed.length} photos that passed the garment check; ${jobs.length - failed.length - passed.length} left for review`);
+    const publications = await requestPublish(db.prisma, shopRow.id, passed, { position: "append", attachVariants: true });
+    await enqueuePublications(publishQueue, publications.map((id) => ({ id, shopId: shopRow.id })));
+    let rows = await db.prisma.publication.findMany({ where: { id: { in: publications } } });
+    while (rows.some((r) => !["ready", "failed"].includes(r.status))) {
+      if (Date.now() > deadline) throw new Error("publishing did not finish in time");
+      await new Promise((r) => setTimeout(r, 250));
+      rows = await db.prisma.publication.findMany({ where: { id: { in: publications } } });
+    }
+    const notPublished = rows.filter((r) => r.status !== "ready");
+    say(`published: ${rows.length - notPublished.length} photos, ${notPublished.length} failed`);
+    for (const p of chosen) {
+      const after = await mediaOf(p.id);
+      say(`product ${p.title}: media before ${before.get(p.id)!.length}, after ${after.length}`);
+      for (const m of after) say(`  ${before.get(p.id)!.some((b) => b.id === m.id) ? " " : "+"} ${m.id} ${m.status} ${JSON.stringify(m.alt)}`);
+    }
+    if (notPublished.length > 0) throw new Error(`${notPublished.length} photos failed to publish: ${notPublished.map((r) => r.errorMessage).join("; ")}`);
   } finally {
     await events.close();
     await importQueue.obliterate({ force: true }).catch(() => undefined);
     await generateQueue.obliterate({ force: true }).catch(() => undefined);
+    await publishQueue.obliterate({ force: true }).catch(() => undefined);
+    await publishQueue.close();
     await importQueue.close();
     await generateQueue.close();
     await fleet.close();

@@ -20,6 +20,12 @@ describe("npm run demo", () => {
     const photos = [...result.stdout.matchAll(/photo: (\S+) \(1536×2048\)/g)].map((m) => m[1]!);
     expect(photos).toHaveLength(3);
     for (const p of photos) expect(existsSync(p)).toBe(true);
+    const approved = Number(/approved (\d+) photos that passed/.exec(result.stdout)?.[1]);
+    expect(approved).toBeGreaterThan(0);
+    expect(result.stdout).toContain(`published: ${approved} photos, 0 failed`);
+    const added = [...result.stdout.matchAll(/^\[demo\] {3}\+ (gid:\/\/shopify\/MediaImage\/\d+) READY "(.*)"$/gm)];
+    expect(added).toHaveLength(approved);
+    for (const [, , alt] of added) expect(alt).toMatch(/worn by a model standing in a studio \(AI-generated image\)$/);
   });
 
   // The whole flow through each external adapter, against its stand-in over HTTP.
