@@ -1,26 +1,35 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import { useEffect } from "react";
 import { EmptyNote } from "~/components/EmptyNote";
+import { ReviewGrid } from "~/components/ReviewGrid";
+import { ReviewBulkBar } from "~/components/review/ReviewBulkBar";
+import { useSelection } from "~/components/review/use-selection";
 import { Badge, Banner, BlockStack, Card, DropZone, InlineGrid, Layout, Page, Text, Thumbnail } from "@shopify/polaris";
 import { ImageIcon } from "@shopify/polaris-icons";
 import prisma from "~/db.server";
+import { altColour } from "~/lib/alt-text";
+import { fail, reviewAction } from "~/lib/review-actions.server";
+import { reviewView } from "~/lib/review-view.server";
 import { requireShop } from "~/lib/shop-context.server";
+import { signedUrlOrNull } from "~/lib/signed-url.server";
+import { readPublishSettings } from "~/lib/shop-settings";
+import { isActive } from "~/lib/shoot-status";
+import { usePolling } from "~/lib/use-live-updates";
 import { PRODUCT_DETAIL, type MediaImageNode } from "~/services/catalog/queries.server";
-import { storage } from "~/storage.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   if (!/^\d{1,20}$/.test(params.productId ?? "")) throw new Response("Product not found", { status: 404 });
   const { shop, graphql } = await requireShop(request);
   const productId = `gid://shopify/Product/${params.productId}`;
   const data = await graphql.request<{
-    product: { id: string; title: string; status: string; productType: string; vendor: string; media: { nodes: (MediaImageNode & { alt?: string | null })[] } } | null;
+    product: { id: string; title: string; status: string; productType: string; vendor: string; options?: { name: string; values: string[] }[]; media: { nodes: (MediaImageNode & { alt?: string | null })[] } } | null;
   }>(PRODUCT_DETAIL, { id: productId });
   if (!data.product) throw new Response("Product not found", { status: 404 });
   const assets = await prisma.asset.findMany({
-    where: { shopId: shop.id, productId },
-    orderBy: [{ kind: "asc" }, { createdAt: "desc" }],
+    where: { shopId: shop.id, productId, kind: "upload" },
+    orderBy: { createdAt: "desc" },
   });
   const withUrls = await Promise.all(
     assets.map(async (a) => ({
@@ -32,15 +41,26 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       width: a.width,
       height: a.height,
       mediaId: a.mediaId,
-      url: await storage().signedUrl(a.bucket as "uploads" | "outputs", a.path, 3600),
+      url: await signedUrlOrNull(a.bucket as "uploads", a.path),
     })),
   );
+  const review = await reviewView(prisma, shop.id, { productId }, new Map([[productId, { title: data.product.title, colour: altColour(data.product.options) }]]));
+  const settings = readPublishSettings(shop.settings);
   return {
     productNumber: params.productId!,
     product: data.product,
-    imported: withUrls.filter((a) => a.kind === "upload"),
-    outputs: withUrls.filter((a) => a.kind === "output"),
+    imported: withUrls,
+    review,
+    // Regenerated photos being made, or photos publishing: the section keeps itself current.
+    live: review.inFlight || isActive(review.statuses),
+    defaults: { position: settings.publishPosition, attachVariants: settings.attachVariants },
   };
+};
+
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const { shop } = await requireShop(request);
+  if (!/^\d{1,20}$/.test(params.productId ?? "")) return fail(404, "Product not found");
+  return reviewAction(prisma, shop.id, { productId: `gid://shopify/Product/${params.productId}` }, await request.formData());
 };
 
 function Gallery({ items, empty }: { items: { id: string; url: string | null; label: string; badge?: string }[]; empty: string }) {
@@ -96,8 +116,38 @@ function UploadPhoto({ productNumber }: { productNumber: string }) {
   );
 }
 
+function OnModelPhotos() {
+  const { review, live, defaults } = useLoaderData<typeof loader>();
+  const { selected, onSelect, onSelection } = useSelection();
+  usePolling(live);
+  if (review.photos.length === 0) {
+    return (
+      <Card>
+        <EmptyNote heading="No on-model photos yet">Photos generated for this product appear here for review.</EmptyNote>
+      </Card>
+    );
+  }
+  return (
+    <BlockStack gap="300">
+      <Text as="h2" variant="headingMd">
+        On-model photos
+      </Text>
+      <ReviewBulkBar
+        selectable={review.photos.filter((p) => p.reviewStatus !== null).map((p) => p.id)}
+        selected={selected}
+        onSelection={onSelection}
+        approved={review.approved}
+        passed={review.passed}
+        onProduct={review.onProduct}
+        defaults={defaults}
+      />
+      <ReviewGrid photos={review.photos} selected={selected} onSelect={onSelect} />
+    </BlockStack>
+  );
+}
+
 export default function ProductDetail() {
-  const { product, imported, outputs, productNumber } = useLoaderData<typeof loader>();
+  const { product, imported, productNumber } = useLoaderData<typeof loader>();
   return (
     <Page title={product.title} subtitle={`${product.productType} · ${product.vendor}`} backAction={{ url: "/app/catalog" }}>
       <Layout>
@@ -129,13 +179,7 @@ export default function ProductDetail() {
           </Card>
         </Layout.Section>
         <Layout.Section>
-          <Card>
-            {outputs.length === 0 ? (
-              <EmptyNote heading="No on-model photos yet">Photos generated for this product appear here for review.</EmptyNote>
-            ) : (
-              <Gallery items={outputs.map((a) => ({ id: a.id, url: a.url, label: `${a.width}×${a.height}` }))} empty="" />
-            )}
-          </Card>
+          <OnModelPhotos />
         </Layout.Section>
       </Layout>
     </Page>
