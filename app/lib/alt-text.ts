@@ -25,6 +25,19 @@ const SCENES: Record<string, string> = {
   nature: "outdoors",
 };
 
+const COLOUR_OPTION = /^(colou?r|farbe|couleur)$/i;
+
+/**
+ * The colour the alt text names beyond the title: the product's only colour option
+ * value. A product in several colours gets none (the title usually names its main one;
+ * the merchant edits the rest), so the review page and the worker propose the same text
+ * from the same cheap read.
+ */
+export function altColour(options: readonly { name: string; values: readonly string[] }[] | null | undefined): string | null {
+  const colour = options?.find((o) => COLOUR_OPTION.test(o.name.trim()));
+  return colour && colour.values.length === 1 ? colour.values[0]! : null;
+}
+
 export interface AltTextInput {
   title: string;
   colour?: string | null;

@@ -59,6 +59,7 @@ export const PRODUCT_DETAIL = `#graphql
   query AtelierProductDetail($id: ID!) {
     product(id: $id) {
       id title status productType vendor tags
+      options(first: 3) { name values }
       media(first: 50) { nodes { ... on MediaImage { id status alt image { url width height } } } }
     }
   }`;

@@ -1,5 +1,5 @@
 import type { Publication } from "@prisma/client";
-import { proposeAltText, publishedAltText } from "../../lib/alt-text";
+import { altColour, proposeAltText, publishedAltText } from "../../lib/alt-text";
 import { readPublishSettings } from "../../lib/shop-settings";
 import type { Db } from "../prisma.server";
 import type { AdminGraphQL } from "../shopify/admin-graphql.server";
@@ -190,21 +190,19 @@ async function sourceOf(db: Db, pub: Publication) {
   return { job, mediaId: input?.mediaId ?? null };
 }
 
+/** The merchant's alt text, or the same proposal the review page showed them. */
 async function altFor(deps: PublishDeps, pub: Publication, product: ProductWithMedia): Promise<string> {
-  const { job, mediaId } = await sourceOf(deps.db, pub);
+  const { job } = await sourceOf(deps.db, pub);
   const shop = await deps.db.shop.findUniqueOrThrow({ where: { id: pub.shopId }, select: { settings: true } });
-  let text = job?.altText;
-  if (!text) {
-    const variants = (await fetchProductVariants(deps.admin, product.id)) ?? [];
-    const sourceAlt = product.media.nodes.find((m) => m.id === mediaId)?.alt;
-    text = proposeAltText({
+  const text =
+    job?.altText ??
+    proposeAltText({
       title: product.title,
-      colour: photoColour(variants, mediaId, sourceAlt),
+      colour: altColour(product.options),
       modelPreset: job?.modelPreset ?? "",
       posePreset: job?.posePreset ?? "",
       scenePreset: job?.scenePreset ?? "",
     });
-  }
   return publishedAltText(text, readPublishSettings(shop.settings).aiDisclosure);
 }
 

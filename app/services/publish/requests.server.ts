@@ -39,6 +39,8 @@ export async function requestPublish(db: Db, shopId: string, jobIds: string[], o
           -- A failed attempt's media was removed or is found again by its file name.
           media_id = case when publications.status = 'failed' then null else publications.media_id end,
           uploaded_at = case when publications.status = 'failed' then null else publications.uploaded_at end,
+          -- Alt text edited since the failure is what the retry sends.
+          alt = case when publications.status = 'failed' and publications.media_id is null then null else publications.alt end,
           position = case when publications.status in ('failed', 'pending') then excluded.position else publications.position end,
           attach_variants = case when publications.status in ('failed', 'pending') then excluded.attach_variants else publications.attach_variants end
     returning id`;

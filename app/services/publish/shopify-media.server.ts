@@ -31,6 +31,7 @@ export const PRODUCT_MEDIA = `#graphql
       id
       title
       featuredMedia { id }
+      options(first: 3) { name values }
       media(last: 100) {
         nodes {
           id
@@ -58,6 +59,7 @@ const productMedia = z.object({
       id: z.string(),
       title: z.string(),
       featuredMedia: z.object({ id: z.string() }).nullish(),
+      options: z.array(z.object({ name: z.string(), values: z.array(z.string()) })).default([]),
       // The newest media: where a copy the app appended is found.
       media: z.object({ nodes: z.array(mediaNode) }),
     })
