@@ -4,18 +4,22 @@ import {
   DEFAULT_REDIS_URL,
   DEV_PROVIDER_WEBHOOK_SECRET,
   EnvError,
+  jsonEnv,
   logLevel,
   nodeEnv,
   postgresUrl,
   redisUrl,
   withoutEmpty,
 } from "./lib/env-schema";
+import { creditPacks, DEFAULT_CREDIT_PACKS } from "./lib/credit-packs";
 
 // Embedded defaults make `npm run dev` work with no accounts; production must name
 // its own secrets (checked below) so a forgotten variable never ships a dev key.
 const DEV_API_KEY = "atelier-dev-api-key";
 export const SHOPIFY_APP_BRIDGE_URL = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
 const DEV_API_SECRET = "atelier-dev-api-secret-not-for-production";
+export const DEV_STRIPE_SECRET_KEY = "sk_test_atelier_dev";
+export const DEV_STRIPE_WEBHOOK_SECRET = "whsec_atelier_dev";
 
 const schema = z
   .object({
@@ -33,11 +37,23 @@ const schema = z
       .regex(/^[a-z_]+(,[a-z_]+)*$/, "comma-separated scopes without spaces")
       .default("read_products,write_products,write_files"),
     SHOP_CUSTOM_DOMAIN: z.string().optional(),
+    /** Shopify admin, where billing and checkout send the merchant back to the app; a stand-in in development. */
+    SHOPIFY_ADMIN_URL: z.string().url().default("https://admin.shopify.com"),
+    /** The app's handle in admin URLs (shopify.app.toml `handle`). */
+    APP_HANDLE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,59}$/).default("atelier"),
     DEV_SHOP_DOMAIN: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/)
       .default("atelier-dev.myshopify.com"),
     WELCOME_BONUS_CREDITS: z.coerce.number().int().min(0).max(1000).default(10),
+    /** Who takes the money for credit packs: Shopify Billing (App Store apps) or Stripe Checkout. */
+    BILLING_PROVIDER: z.enum(["shopify", "stripe"]).default("shopify"),
+    /** The credit packs on sale, JSON: [{"id","name","credits","price":"19.00","currency":"USD"}]. */
+    CREDIT_PACKS: jsonEnv(creditPacks).transform((packs) => packs ?? DEFAULT_CREDIT_PACKS),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, "a Stripe secret or restricted key").default(DEV_STRIPE_SECRET_KEY),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_").default(DEV_STRIPE_WEBHOOK_SECRET),
+    /** Stripe's API; the Stripe stand-in (dev/stripe) in development and tests. */
+    STRIPE_API_URL: z.string().url().default("https://api.stripe.com"),
     LOG_LEVEL: logLevel,
     /** Signs the job token in provider webhook URLs; the worker uses the same value. */
     PROVIDER_WEBHOOK_SECRET: z.string().min(16).default(DEV_PROVIDER_WEBHOOK_SECRET),
@@ -66,6 +82,16 @@ const schema = z
     }
     if (env.APP_BRIDGE_URL !== SHOPIFY_APP_BRIDGE_URL) {
       ctx.addIssue({ code: "custom", path: ["APP_BRIDGE_URL"], message: "must be Shopify's App Bridge in production" });
+    }
+    if (env.BILLING_PROVIDER === "stripe") {
+      if (env.STRIPE_SECRET_KEY === DEV_STRIPE_SECRET_KEY) ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "required in production" });
+      if (env.STRIPE_WEBHOOK_SECRET === DEV_STRIPE_WEBHOOK_SECRET) {
+        ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required in production" });
+      }
+      if (env.STRIPE_API_URL !== "https://api.stripe.com") ctx.addIssue({ code: "custom", path: ["STRIPE_API_URL"], message: "must be Stripe's API in production" });
+    }
+    if (env.SHOPIFY_ADMIN_URL !== "https://admin.shopify.com") {
+      ctx.addIssue({ code: "custom", path: ["SHOPIFY_ADMIN_URL"], message: "must be Shopify admin in production" });
     }
     if (env.DEV_FRAME_ANCESTORS.length > 0) {
       ctx.addIssue({ code: "custom", path: ["DEV_FRAME_ANCESTORS"], message: "not allowed in production" });

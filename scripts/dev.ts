@@ -19,9 +19,16 @@ const shared = {
   FETCH_ALLOWED_ORIGINS: simUrl,
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${router}`.trim(),
 };
+// BILLING_PROVIDER=stripe takes pack payments through the Stripe stand-in.
+const stripePort = Number(process.env.STRIPE_STANDIN_PORT ?? 3300);
+const stripeUrl = `http://127.0.0.1:${stripePort}`;
+const withStripe = env.BILLING_PROVIDER === "stripe";
 const appOnly = {
   APP_BRIDGE_URL: `${simUrl}/app-bridge.js`,
   DEV_FRAME_ANCESTORS: simUrl,
+  // Billing approval and Stripe Checkout send the merchant back through the admin.
+  SHOPIFY_ADMIN_URL: simUrl,
+  ...(withStripe ? { STRIPE_API_URL: stripeUrl } : {}),
 };
 // GENERATION_PROVIDER=fashn|fal|replicate|http runs every shoot through that adapter
 // against its stand-in, webhooks included.
@@ -43,6 +50,16 @@ const { result } = concurrently(
     { name: "app", command: "remix vite:dev", prefixColor: "cyan", env: { ...shared, ...appOnly, ...providerEnv.app } },
     { name: "worker", command: "tsx watch --clear-screen=false worker/index.ts", prefixColor: "magenta", env: workerEnv },
     ...(standIn ? [{ name: standIn, command: "tsx dev/providers/main.ts", prefixColor: "blue", env: { GENERATION_PROVIDER: standIn } }] : []),
+    ...(withStripe
+      ? [
+          {
+            name: "stripe",
+            command: "tsx dev/stripe/main.ts",
+            prefixColor: "blue",
+            env: { STRIPE_STANDIN_PORT: String(stripePort), STRIPE_STANDIN_WEBHOOK_URL: `${appUrl}/webhooks/stripe` },
+          },
+        ]
+      : []),
     {
       name: "info",
       command: `node -e "setTimeout(() => console.log('\\n  Open Atelier inside the simulated Shopify admin:\\n  ${adminUrl}\\n  (app at ${appUrl})\\n'), 3000)"`,

@@ -9,6 +9,26 @@ describe("configuration", () => {
     expect(parseWorkerEnv({}).WORKER_QUEUES).toEqual(["import", "generate", "publish", "maintenance"]);
   });
 
+  it("sells the default credit packs, or a configured list, and refuses a bad list at boot", () => {
+    expect(parseAppEnv({}).CREDIT_PACKS.map((p) => p.id)).toEqual(["starter", "studio", "catalog"]);
+    const one = JSON.stringify([{ id: "mini", name: "Mini", credits: 5, price: "4.99", currency: "EUR" }]);
+    expect(parseAppEnv({ CREDIT_PACKS: one }).CREDIT_PACKS).toEqual([{ id: "mini", name: "Mini", credits: 5, price: "4.99", currency: "EUR" }]);
+    const bad = [
+      "not json",
+      "[]",
+      JSON.stringify([{ id: "a", name: "A", credits: 5, price: "0.10", currency: "USD" }]),
+      JSON.stringify([{ id: "a", name: "A", credits: 0, price: "5.00", currency: "USD" }]),
+      JSON.stringify([{ id: "a", name: "A", credits: 5, price: "5", currency: "usd" }]),
+      JSON.stringify([
+        { id: "a", name: "A", credits: 5, price: "5.00", currency: "USD" },
+        { id: "a", name: "B", credits: 9, price: "9.00", currency: "USD" },
+      ]),
+    ];
+    for (const packs of bad) expect(() => parseAppEnv({ CREDIT_PACKS: packs }), packs).toThrow(/CREDIT_PACKS/);
+    expect(() => parseAppEnv({ BILLING_PROVIDER: "paypal" })).toThrow(/BILLING_PROVIDER/);
+    expect(() => parseAppEnv({ NODE_ENV: "production", BILLING_PROVIDER: "stripe" })).toThrow(/STRIPE_SECRET_KEY: required in production[\s\S]*STRIPE_WEBHOOK_SECRET/);
+  });
+
   it("names every bad field at once", () => {
     expect(() => parseAppEnv({ PORT: "abc", DATABASE_URL: "mysql://x", REDIS_URL: "nope" })).toThrow(
       /PORT[\s\S]*DATABASE_URL[\s\S]*REDIS_URL/,

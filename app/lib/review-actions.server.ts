@@ -3,7 +3,7 @@ import { z } from "zod";
 import { credits, isOnProduct, isPublishable, passedCheck, photos, type ReviewActionResult } from "~/lib/review-photo";
 import { photoState } from "~/lib/review-view.server";
 import { enqueuePublish, enqueueShoot } from "~/queues.server";
-import { InsufficientCreditsError } from "~/services/credits/errors.server";
+import { CreditsOwedError, InsufficientCreditsError } from "~/services/credits/errors.server";
 import { requestPublish, requestUnpublish, rollbackShoot } from "~/services/publish/requests.server";
 import { reviewItems, ReviewError, setAltText, setReviewState, type ReviewScope } from "~/services/review/review.server";
 import { RateLimitedError } from "~/services/shoots/rate-limit.server";
@@ -110,7 +110,7 @@ async function dispatch(db: PrismaClient, shopId: string, scope: ReviewScope, in
         await enqueueShoot(shopId, [next.jobId]).catch(() => false);
         return done(next.costCredits ? `Regenerating for ${credits(next.costCredits)}` : "Regenerating free");
       } catch (error) {
-        if (error instanceof RegenerateError || error instanceof InsufficientCreditsError || error instanceof RateLimitedError) return fail(400, error.message);
+        if (error instanceof RegenerateError || error instanceof InsufficientCreditsError || error instanceof CreditsOwedError || error instanceof RateLimitedError) return fail(400, error.message);
         throw error;
       }
     case "publish": {

@@ -5,7 +5,7 @@ import { shootOptions } from "~/lib/presets";
 import { fail, reviewAction } from "~/lib/review-actions.server";
 import { photos } from "~/lib/review-photo";
 import { enqueueShoot, wakeGeneration } from "~/queues.server";
-import { InsufficientCreditsError } from "~/services/credits/errors.server";
+import { CreditsOwedError, InsufficientCreditsError } from "~/services/credits/errors.server";
 import { createShoot, ShootInputError } from "~/services/shoots/create.server";
 import { cancelJobs } from "~/services/shoots/job-state.server";
 import { getShoot } from "~/services/shoots/queries.server";
@@ -50,7 +50,7 @@ async function retryFailed(db: PrismaClient, shopId: string, shoot: Shoot, form:
     await enqueueShoot(shopId, retry.jobIds).catch(() => false);
     return redirect(`/app/shoots/${retry.batchId}`);
   } catch (error) {
-    if (error instanceof InsufficientCreditsError || error instanceof RateLimitedError || error instanceof ShootInputError) return fail(400, error.message);
+    if (error instanceof InsufficientCreditsError || error instanceof CreditsOwedError || error instanceof RateLimitedError || error instanceof ShootInputError) return fail(400, error.message);
     throw error;
   }
 }

@@ -11,7 +11,7 @@ import { requireShop } from "~/lib/shop-context.server";
 import { enqueueImport, enqueueShoot } from "~/queues.server";
 import { collectionProducts, CollectionProductsError, MAX_COLLECTIONS } from "~/services/catalog/collection-products.server";
 import { createImportRun, ImportInputError } from "~/services/catalog/import.server";
-import { InsufficientCreditsError } from "~/services/credits/errors.server";
+import { CreditsOwedError, InsufficientCreditsError } from "~/services/credits/errors.server";
 import { getBalance } from "~/services/credits/queries.server";
 import { createShoot, MAX_SHOOT_PRODUCTS, ShootInputError } from "~/services/shoots/create.server";
 import { listLooks, LookInputError, saveLook } from "~/services/shoots/looks.server";
@@ -140,6 +140,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     if (error instanceof InsufficientCreditsError) {
       return Response.json({ error: `This shoot costs ${error.required} credits and your balance is ${error.balance}.`, code: error.code }, { status: 402 });
     }
+    if (error instanceof CreditsOwedError) return Response.json({ error: error.message, code: error.code }, { status: 402 });
     if (error instanceof RateLimitedError || error instanceof ShootInputError) {
       return Response.json({ error: error.message, code: error.code }, { status: error instanceof RateLimitedError ? 429 : 400 });
     }

@@ -148,6 +148,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return;
     }
     if (req.method === "GET" && (m = /^\/admin\/apps\/([^/]+)$/.exec(p)) && m[1] === config.appHandle) return adminFrame(runtime, url, res);
+    // Shopify admin's own URL shape for an embedded app's page, as billing return URLs
+    // and Stripe's success URLs name it: /store/<store>/apps/<handle>/<path>.
+    if (req.method === "GET" && (m = /^\/store\/([a-z0-9][a-z0-9-]*)\/apps\/([^/]+)(\/.*)?$/.exec(p)) && m[2] === config.appHandle) {
+      const frame = new URL(`/admin/apps/${config.appHandle}`, publicUrl);
+      frame.searchParams.set("shop", `${m[1]}.myshopify.com`);
+      frame.searchParams.set("path", `${m[3] ?? "/app"}${url.search}`);
+      return adminFrame(runtime, frame, res);
+    }
     if (req.method === "GET" && p === "/app-bridge.js") return serveScript(res, "app-bridge.js");
     if (req.method === "GET" && p === "/admin.js") return serveScript(res, "admin.js");
     if ((m = /^\/admin\/charges\/([^/]+)\/(\d+)\/confirm$/.exec(p))) return chargePage(runtime, req, url, res, m[1]!, Number(m[2]));

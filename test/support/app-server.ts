@@ -50,6 +50,7 @@ export async function startAppServer(p: { port: number; simulatorUrl: string; en
       SHOPIFY_SIMULATOR_URL: p.simulatorUrl,
       APP_BRIDGE_URL: `${p.simulatorUrl}/app-bridge.js`,
       DEV_FRAME_ANCESTORS: p.simulatorUrl,
+      SHOPIFY_ADMIN_URL: p.simulatorUrl,
       NODE_OPTIONS: `--import ${router}`,
       LOG_LEVEL: "warn",
       ...p.env,

@@ -1,7 +1,7 @@
 /** Base for every refusal of the ledger; carries a stable code for APIs and banners. */
 export class CreditError extends Error {
   constructor(
-    readonly code: "insufficient_credits" | "idempotency_conflict" | "shop_not_found" | "invalid_entry" | "job_already_charged",
+    readonly code: "insufficient_credits" | "idempotency_conflict" | "shop_not_found" | "invalid_entry" | "job_already_charged" | "credits_owed",
     message: string,
   ) {
     super(message);
@@ -39,5 +39,15 @@ export class LedgerEntryError extends CreditError {
 export class JobAlreadyChargedError extends CreditError {
   constructor(readonly jobId: string) {
     super("job_already_charged", `Job ${jobId} already has this ledger entry under another key.`);
+  }
+}
+
+/** A refunded or disputed purchase left credits owed: no new spending until a purchase settles them. */
+export class CreditsOwedError extends CreditError {
+  constructor(readonly owed: number) {
+    super(
+      "credits_owed",
+      `${owed} credit${owed === 1 ? " is" : "s are"} owed from a refunded or disputed purchase. Buy a pack to settle ${owed === 1 ? "it" : "them"} before starting a shoot.`,
+    );
   }
 }

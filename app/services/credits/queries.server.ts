@@ -19,3 +19,28 @@ export async function ledgerDiscrepancies(db: Db) {
   return db.$queryRaw<{ shop_id: string; balance: number; ledger_total: bigint }[]>`
     select shop_id, balance, ledger_total from public.ledger_discrepancies`;
 }
+
+function csvCell(value: string | number | null): string {
+  const text = value === null ? "" : String(value);
+  // Leading = + - @ would be read as a formula by spreadsheet apps.
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === "string" ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The shop's whole ledger as CSV, oldest first, read in pages so a long history streams. */
+export async function* ledgerCsv(db: Db, shopId: string): AsyncGenerator<string> {
+  yield "date,type,amount,balance_after,job_id,reference,description\n";
+  let after: bigint | undefined;
+  for (;;) {
+    const page = await db.creditLedgerEntry.findMany({
+      where: { shopId, ...(after !== undefined ? { seq: { gt: after } } : {}) },
+      orderBy: { seq: "asc" },
+      take: 1000,
+    });
+    if (page.length === 0) return;
+    yield page
+      .map((e) => [e.createdAt.toISOString(), e.txType, e.amount, e.balanceAfter, e.jobId, e.reference, e.description].map(csvCell).join(",") + "\n")
+      .join("");
+    after = page.at(-1)!.seq;
+  }
+}

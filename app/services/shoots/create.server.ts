@@ -3,6 +3,7 @@ import type { PrismaClient } from "@prisma/client";
 import { z } from "zod";
 import { shootOptions, shootPrice, type ShootOptions } from "../../lib/presets";
 import { reserveJobs } from "../credits/operations.server";
+import { assertNothingOwed } from "../billing/fulfil.server";
 import { assertWithinRateLimit } from "./rate-limit.server";
 
 export const MAX_SHOOT_PRODUCTS = 5_000;
@@ -64,6 +65,7 @@ export async function createShoot(db: PrismaClient, shopId: string, raw: CreateS
         };
       }
       const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { id: true, plan: true, settings: true } });
+      await assertNothingOwed(tx, shopId);
 
       // Each product is shot from its latest active photo in Atelier (imported or uploaded).
       const assets = await tx.asset.findMany({

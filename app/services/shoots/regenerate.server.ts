@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { refundJob, reserveJobs } from "../credits/operations.server";
+import { assertNothingOwed } from "../billing/fulfil.server";
 import { assertWithinRateLimit } from "./rate-limit.server";
 
 export class RegenerateError extends Error {
@@ -94,6 +95,7 @@ export async function regeneratePaid(db: PrismaClient, shopId: string, jobId: st
     await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`shoot:${shopId}`}, 0))`;
     const old = await lockJob(tx, shopId, jobId);
     const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { id: true, plan: true, settings: true } });
+    await assertNothingOwed(tx, shopId);
     await assertWithinRateLimit(tx, shop, 1);
     return { jobId: await shootAgain(tx, shopId, old, "Regeneration"), costCredits: old.cost_credits };
   });
