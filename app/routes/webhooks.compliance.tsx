@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import prisma from "~/db.server";
 import { handleWebhook } from "~/lib/webhook-handler.server";
-import { redactShop } from "~/services/compliance.server";
+import { recordCustomerRequest, redactShop } from "~/services/compliance.server";
+import { storage } from "~/storage.server";
 
-// customers/data_request, customers/redact, shop/redact. Atelier stores no data
-// about a shop's customers, so the customer topics have nothing to export or erase.
+// customers/data_request, customers/redact, shop/redact (docs/privacy.md).
 export const action = ({ request }: ActionFunctionArgs) =>
-  handleWebhook(request, async ({ topic, shop }) => {
-    if (topic === "SHOP_REDACT") await redactShop(prisma, shop);
+  handleWebhook(request, async ({ topic, shop, payload }) => {
+    if (topic === "SHOP_REDACT") await redactShop(prisma, storage(), shop);
+    else if (topic === "CUSTOMERS_DATA_REQUEST") await recordCustomerRequest(prisma, "customers/data_request", shop, payload);
+    else if (topic === "CUSTOMERS_REDACT") await recordCustomerRequest(prisma, "customers/redact", shop, payload);
   });

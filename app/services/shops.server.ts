@@ -41,11 +41,6 @@ export async function findShopByDomain(db: Db, domain: string) {
   return db.shop.findUnique({ where: { domain } });
 }
 
-export async function recordUninstall(db: Db, domain: string) {
-  await db.session.deleteMany({ where: { shop: domain } });
-  await db.shop.updateMany({ where: { domain }, data: { uninstalledAt: new Date() } });
-}
-
 /**
  * Saves the merchant's publishing preferences into shops.settings, keeping every
  * other key (the hourly limit override, for one) as it was.

@@ -8,6 +8,7 @@ import { queryRoot } from "./graphql/query-root";
 import { loadAdminSchema } from "./graphql/schema";
 import { adminFrame, chargePage, pickerCollections, pickerProducts, serveScript, sessionToken } from "./http/admin";
 import { installationToken, tokenExchange } from "./http/oauth";
+import { uninstallApp, uninstalledPage } from "./http/uninstall";
 import { HttpError, readBody, readJson, send } from "./http/util";
 import { bulkFinishPayload, mediaBytes, startBulkOperation, startMediaProcessing } from "./jobs";
 import { parseCdnPath, type SimConfig, type SimContext, type SimRuntime, type StagedUpload } from "./runtime";
@@ -147,6 +148,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       res.end(op.jsonl);
       return;
     }
+    if (req.method === "POST" && (m = /^\/admin\/apps\/([^/]+)\/uninstall$/.exec(p)) && m[1] === config.appHandle) {
+      const shop = url.searchParams.get("shop") ?? "";
+      if (!/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(shop)) throw new HttpError(400, "invalid shop");
+      await uninstallApp(runtime, shop);
+      res.writeHead(303, { Location: `/admin/apps?shop=${encodeURIComponent(shop)}` });
+      res.end();
+      return;
+    }
+    if (req.method === "GET" && p === "/admin/apps") return uninstalledPage(runtime, res, url.searchParams.get("shop") ?? config.defaultShop);
     if (req.method === "GET" && (m = /^\/admin\/apps\/([^/]+)$/.exec(p)) && m[1] === config.appHandle) return adminFrame(runtime, url, res);
     // Shopify admin's own URL shape for an embedded app's page, as billing return URLs
     // and Stripe's success URLs name it: /store/<store>/apps/<handle>/<path>.

@@ -117,6 +117,8 @@ export interface ShopState {
   bucket: { available: number; at: number };
   nextId: number;
   installed: boolean;
+  /** Bumped by every uninstall: a reinstall gets a new access token, as on Shopify. */
+  installGeneration: number;
   scopes: string[];
 }
 
@@ -167,6 +169,7 @@ export class SimState {
       bucket: { available: this.options.bucketSize, at: Date.now() },
       nextId: 1,
       installed: false,
+      installGeneration: 0,
       scopes: this.options.scopes,
     };
     let productId = 8_000_000_000;

@@ -10,7 +10,8 @@ import {
 import { postEntries } from "~/services/credits/ledger.server";
 import { adjust, grantBonus, grantPurchase, keys, refundJob, reserveJobs } from "~/services/credits/operations.server";
 import { getBalance, ledgerDiscrepancies, listLedger } from "~/services/credits/queries.server";
-import { recordInstall, recordUninstall } from "~/services/shops.server";
+import { handleUninstall } from "~/services/lifecycle.server";
+import { recordInstall } from "~/services/shops.server";
 import { makeShop, uniqueShopDomain, useTestDb } from "../support/db";
 
 const h = useTestDb();
@@ -142,7 +143,7 @@ describe("credit ledger operations", () => {
     const domain = uniqueShopDomain("welcome");
     const shop = await recordInstall(db, { domain, welcomeCredits: 10 });
     await recordInstall(db, { domain, welcomeCredits: 10 });
-    await recordUninstall(db, domain);
+    await handleUninstall(db, domain);
     const again = await recordInstall(db, { domain, welcomeCredits: 10 });
     expect(again.id).toBe(shop.id);
     expect(again.uninstalledAt).toBeNull();

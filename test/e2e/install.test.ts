@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startSimulator } from "../../dev/shopify/server";
+import { createShoot } from "~/services/shoots/create.server";
 import { useTestDb, uniqueShopDomain } from "../support/db";
 import { freePort, startAppServer } from "../support/app-server";
 import { newPage, screenshot, useBrowser } from "../support/browser";
@@ -54,5 +55,51 @@ describe("install from the admin", () => {
     expect(delivered.status).toBe(200);
     expect(await h.prisma.session.count({ where: { shop } })).toBe(0);
     expect((await h.prisma.shop.findUniqueOrThrow({ where: { domain: shop } })).uninstalledAt).not.toBeNull();
+  });
+
+  it("uninstalling in the admin cancels and refunds waiting photos; reinstalling keeps the balance without a second bonus", { timeout: 90_000 }, async () => {
+    const shop = uniqueShopDomain("e2e-uninstall");
+    const { page, errors } = await newPage(browser);
+    await page.goto(`${sim.url}/admin/apps/atelier?shop=${shop}`);
+    const frame = page.frameLocator("#app-frame");
+    await expect.poll(() => frame.locator("#credit-balance").textContent(), { timeout: 30_000 }).toBe("10");
+    const row = await h.prisma.shop.findUniqueOrThrow({ where: { domain: shop } });
+
+    // A shoot waiting for the worker: 2 photos queued, 2 credits reserved.
+    const productIds = ["gid://shopify/Product/8000000001", "gid://shopify/Product/8000000002"];
+    for (const productId of productIds) {
+      await h.prisma.asset.create({
+        data: { shopId: row.id, kind: "upload", source: "shopify", bucket: "uploads", path: `${row.id}/${productId.split("/").pop()}.jpg`, productId, mimeType: "image/jpeg", byteSize: 1n },
+      });
+    }
+    const shoot = await createShoot(h.prisma, row.id, {
+      clientKey: `uninstall-${row.id}`,
+      productIds,
+      options: { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "studio", generationType: "standard" },
+    });
+    await h.prisma.generationJob.updateMany({ where: { id: { in: shoot.jobIds } }, data: { status: "queued" } });
+    await page.reload();
+    await expect.poll(() => page.frameLocator("#app-frame").locator("#credit-balance").textContent(), { timeout: 30_000 }).toBe("8");
+    await screenshot(page, "uninstall-1-before");
+
+    await page.getByRole("button", { name: "Uninstall app" }).click();
+    await page.locator("#uninstalled").waitFor({ timeout: 15_000 });
+    await screenshot(page, "uninstall-2-uninstalled");
+    await expect.poll(async () => (await h.prisma.generationJob.findMany({ where: { batchId: shoot.batchId } })).map((j) => j.status), { timeout: 15_000 }).toEqual([
+      "cancelled",
+      "cancelled",
+    ]);
+    expect((await h.prisma.creditBalance.findUniqueOrThrow({ where: { shopId: row.id } })).balance).toBe(10);
+    expect(await h.prisma.session.count({ where: { shop } })).toBe(0);
+    expect((await h.prisma.shop.findUniqueOrThrow({ where: { id: row.id } })).uninstalledAt).toBeInstanceOf(Date);
+
+    await page.getByRole("link", { name: "Install Atelier" }).click();
+    await expect.poll(() => page.frameLocator("#app-frame").locator("#credit-balance").textContent(), { timeout: 30_000 }).toBe("10");
+    await screenshot(page, "uninstall-3-reinstalled");
+    const back = await h.prisma.shop.findUniqueOrThrow({ where: { id: row.id } });
+    expect(back.uninstalledAt).toBeNull();
+    expect(await h.prisma.creditLedgerEntry.count({ where: { shopId: row.id, txType: "bonus" } })).toBe(1);
+    expect(await h.prisma.session.count({ where: { shop } })).toBe(1);
+    expect(errors, app.logs.join("")).toEqual([]);
   });
 });

@@ -51,7 +51,8 @@ main{flex:1;padding:12px;min-width:0}iframe{width:100%;height:100%;border:0;bord
 dialog{width:520px;border:0;border-radius:12px;padding:16px}.pick{display:block;padding:6px 0;border-bottom:1px solid #eee}
 #picker-list{max-height:360px;overflow:auto;margin:8px 0}
 </style></head><body>
-<header><b>Shopify admin</b><span>simulated</span><span>·</span><span id="shop-domain">${escapeHtml(shop)}</span></header>
+<header><b>Shopify admin</b><span>simulated</span><span>·</span><span id="shop-domain">${escapeHtml(shop)}</span>
+<form method="post" action="/admin/apps/${escapeHtml(sim.config.appHandle)}/uninstall?shop=${escapeHtml(encodeURIComponent(shop))}" style="margin-left:auto"><button id="uninstall-app" type="submit">Uninstall app</button></form></header>
 <div class="layout"><nav aria-label="App navigation"><strong>Atelier</strong><ul id="nav-links"></ul></nav>
 <main><iframe id="app-frame" name="app-iframe" title="Atelier" src="${escapeHtml(src.toString())}"></iframe></main></div>
 <div id="toasts" aria-live="polite"></div>

@@ -14,7 +14,8 @@ const ONLINE = "urn:shopify:params:oauth:token-type:online-access-token";
  * restarted simulator still honours tokens the app stored earlier.
  */
 export function installationToken(sim: SimRuntime, shop: string): string {
-  return `shpat_${createHmac("sha256", sim.config.apiSecret).update(`offline:${shop}`).digest("hex").slice(0, 32)}`;
+  const generation = sim.state.shop(shop).installGeneration;
+  return `shpat_${createHmac("sha256", sim.config.apiSecret).update(`offline:${shop}:${generation}`).digest("hex").slice(0, 32)}`;
 }
 
 /** Token exchange: an App Bridge id_token for an access token, as Shopify answers it. */
