@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEV_SESSION_ENCRYPTION_KEYS, sessionEncryptionKeys } from "./services/shopify/token-crypto.server";
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
@@ -50,6 +51,11 @@ const schema = z
     BILLING_PROVIDER: z.enum(["shopify", "stripe"]).default("shopify"),
     /** The credit packs on sale, JSON: [{"id","name","credits","price":"19.00","currency":"USD"}]. */
     CREDIT_PACKS: jsonEnv(creditPacks).transform((packs) => packs ?? DEFAULT_CREDIT_PACKS),
+    /** Keys that encrypt Shopify access tokens at rest, id:base64 (32 bytes), newest first. */
+    SESSION_ENCRYPTION_KEYS: z
+      .string()
+      .default(DEV_SESSION_ENCRYPTION_KEYS)
+      .refine((spec) => sessionEncryptionKeys.safeParse(spec).success, "keys are id:base64 of 32 random bytes, comma-separated, ids unique"),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, "a Stripe secret or restricted key").default(DEV_STRIPE_SECRET_KEY),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_").default(DEV_STRIPE_WEBHOOK_SECRET),
     /** Stripe's API; the Stripe stand-in (dev/stripe) in development and tests. */
@@ -82,6 +88,9 @@ const schema = z
     }
     if (env.APP_BRIDGE_URL !== SHOPIFY_APP_BRIDGE_URL) {
       ctx.addIssue({ code: "custom", path: ["APP_BRIDGE_URL"], message: "must be Shopify's App Bridge in production" });
+    }
+    if (env.SESSION_ENCRYPTION_KEYS.includes(DEV_SESSION_ENCRYPTION_KEYS)) {
+      ctx.addIssue({ code: "custom", path: ["SESSION_ENCRYPTION_KEYS"], message: "required in production" });
     }
     if (env.BILLING_PROVIDER === "stripe") {
       if (env.STRIPE_SECRET_KEY === DEV_STRIPE_SECRET_KEY) ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "required in production" });

@@ -11,6 +11,7 @@ import prisma from "./db.server";
 import { appEnv } from "./env.server";
 import { logger } from "./logger.server";
 import { recordInstall } from "./services/shops.server";
+import { EncryptedSessionStorage } from "./services/shopify/encrypted-session-storage.server";
 
 const env = appEnv();
 
@@ -49,7 +50,8 @@ const shopify = shopifyApp({
   scopes: env.SCOPES.split(","),
   appUrl: env.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  // Access tokens are encrypted at rest (decision 010).
+  sessionStorage: new EncryptedSessionStorage(new PrismaSessionStorage(prisma)),
   distribution: AppDistribution.AppStore,
   future: { unstable_newEmbeddedAuthStrategy: true },
   hooks: {

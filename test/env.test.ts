@@ -48,6 +48,7 @@ describe("configuration", () => {
     expect(error).toMatch(/SHOPIFY_API_SECRET: required in production/);
     expect(error).toMatch(/SHOPIFY_APP_URL: must be https/);
     expect(error).toMatch(/PROVIDER_WEBHOOK_SECRET: required in production/);
+    expect(error).toMatch(/SESSION_ENCRYPTION_KEYS: required in production/);
     expect(
       parseAppEnv({
         NODE_ENV: "production",
@@ -55,6 +56,7 @@ describe("configuration", () => {
         SHOPIFY_API_SECRET: "s".repeat(32),
         SHOPIFY_APP_URL: "https://atelier.example.com",
         PROVIDER_WEBHOOK_SECRET: "w".repeat(32),
+        SESSION_ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 3).toString("base64")}`,
       }).NODE_ENV,
     ).toBe("production");
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEV_SESSION_ENCRYPTION_KEYS, sessionEncryptionKeys } from "../app/services/shopify/token-crypto.server";
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
@@ -41,6 +42,11 @@ const schema = z.object({
   ALLOW_NONCOMMERCIAL_MODELS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** Try-on models dress a person photo: JSON {"<model preset>": "<public image URL>"}. */
   TRYON_MODEL_IMAGES: jsonEnv(z.record(z.string(), z.string().url())),
+  /** Keys that encrypt Shopify access tokens at rest, id:base64 (32 bytes), newest first. */
+  SESSION_ENCRYPTION_KEYS: z
+      .string()
+      .default(DEV_SESSION_ENCRYPTION_KEYS)
+      .refine((spec) => sessionEncryptionKeys.safeParse(spec).success, "keys are id:base64 of 32 random bytes, comma-separated, ids unique"),
   FASHN_API_KEY: z.string().min(8).optional(),
   FASHN_BASE_URL: z.string().url().optional(),
   FAL_KEY: z.string().min(8).optional(),
@@ -68,6 +74,9 @@ const schema = z.object({
     .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, "origins like http://127.0.0.1:3100"))),
 }).superRefine((env, ctx) => {
+  if (env.NODE_ENV === "production" && env.SESSION_ENCRYPTION_KEYS.includes(DEV_SESSION_ENCRYPTION_KEYS)) {
+    ctx.addIssue({ code: "custom", path: ["SESSION_ENCRYPTION_KEYS"], message: "required in production" });
+  }
   if (env.NODE_ENV === "production" && env.FETCH_ALLOWED_ORIGINS.length > 0) {
     ctx.addIssue({ code: "custom", path: ["FETCH_ALLOWED_ORIGINS"], message: "not allowed in production" });
   }

@@ -1,4 +1,5 @@
 import type { Db } from "../prisma.server";
+import { decryptToken, tokenKeys } from "./token-crypto.server";
 
 export class ShopNotConnectedError extends Error {
   constructor(readonly shop: string) {
@@ -11,5 +12,5 @@ export class ShopNotConnectedError extends Error {
 export async function offlineAccessToken(db: Db, shop: string): Promise<string> {
   const session = await db.session.findUnique({ where: { id: `offline_${shop}` }, select: { accessToken: true } });
   if (!session?.accessToken) throw new ShopNotConnectedError(shop);
-  return session.accessToken;
+  return decryptToken(tokenKeys(), session.accessToken);
 }
