@@ -1,6 +1,6 @@
 // `npm run ops -- <command>`: operator queries against DATABASE_URL.
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from "../app/lib/env-schema";
-import { failedJobsThisWeek, jobsByStatus, purchasesToday, reconcileLedger } from "../app/services/ops.server";
+import { failedJobsThisWeek, jobsByStatus, purchasesToday, reconcileLedger } from "../app/services/ops/queries.server";
 import { createPrisma } from "../app/services/prisma.server";
 import { redisProviderPauses } from "../worker/provider-pauses";
 import { redisConnection } from "../worker/queues";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { grantPurchase } from "~/services/credits/operations.server";
-import { failedJobsThisWeek, jobsByStatus, purchasesToday, reconcileLedger } from "~/services/ops.server";
+import { failedJobsThisWeek, jobsByStatus, purchasesToday, reconcileLedger } from "~/services/ops/queries.server";
 import { createShoot } from "~/services/shoots/create.server";
 import { failJob } from "~/services/shoots/job-state.server";
 import { makeShop, useTestDb } from "./support/db";

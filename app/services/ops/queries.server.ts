@@ -1,5 +1,5 @@
-import type { Db } from "./prisma.server";
-import { ledgerDiscrepancies } from "./credits/queries.server";
+import type { Db } from "../prisma.server";
+import { ledgerDiscrepancies } from "../credits/queries.server";
 
 // The seed's admin queries, for operators (npm run ops).
 
