@@ -83,6 +83,16 @@ const selectable = [
 ] as const;
 
 describe("row level security", () => {
+  it("is on for every table, so a table added without it fails here", async () => {
+    const rows = await h.prisma.$queryRaw<{ table: string; rls: boolean }[]>`
+      select c.relname::text as "table", c.relrowsecurity as rls
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind in ('r', 'p')
+       order by c.relname`;
+    expect(rows.length).toBeGreaterThan(15);
+    expect(rows.filter((r) => !r.rls).map((r) => r.table)).toEqual([]);
+  });
+
   it("lets a shop read only its own rows in every client-readable table", async () => {
     await as(jwt(own.shopId), async () => {
       for (const [table, column] of selectable) {
