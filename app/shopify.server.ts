@@ -11,7 +11,7 @@ import prisma from "./db.server";
 import { appEnv } from "./env.server";
 import { logger } from "./logger.server";
 import { recordInstall } from "./services/shops.server";
-import { EncryptedSessionStorage } from "./services/shopify/encrypted-session-storage.server";
+import { EncryptedSessionStorage } from "./lib/encrypted-session-storage.server";
 
 const env = appEnv();
 

@@ -2,7 +2,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { Session } from "@shopify/shopify-app-remix/server";
 import { describe, expect, it } from "vitest";
 import { parseAppEnv } from "~/env.server";
-import { EncryptedSessionStorage } from "~/services/shopify/encrypted-session-storage.server";
+import { EncryptedSessionStorage } from "~/lib/encrypted-session-storage.server";
 import { offlineAccessToken } from "~/services/shopify/offline-session.server";
 import { reencryptSessions } from "~/services/shopify/reencrypt-sessions.server";
 import { decryptToken, encryptToken, sessionEncryptionKeys, tokenKeys, TokenKeyMissingError } from "~/services/shopify/token-crypto.server";

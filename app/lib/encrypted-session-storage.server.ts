@@ -1,5 +1,5 @@
 import { Session } from "@shopify/shopify-app-remix/server";
-import { decryptToken, encryptToken, tokenKeys, type TokenKeys } from "./token-crypto.server";
+import { decryptToken, encryptToken, tokenKeys, type TokenKeys } from "~/services/shopify/token-crypto.server";
 
 /** The session storage contract of Shopify's app libraries. */
 export interface SessionStore {
