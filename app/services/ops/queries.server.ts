@@ -1,7 +1,8 @@
 import type { Db } from "../prisma.server";
 import { ledgerDiscrepancies } from "../credits/queries.server";
 
-// The seed's admin queries, for operators (npm run ops).
+// The seed's admin queries, for operators (npm run ops and the /ops page). They read
+// across every shop on purpose: that is what operators are for.
 
 export async function jobsByStatus(db: Db) {
   const rows = await db.generationJob.groupBy({ by: ["status"], _count: true });
@@ -14,13 +15,34 @@ export async function purchasesToday(db: Db, now = new Date()) {
   return { since: start.toISOString(), purchases: agg._count, credits: agg._sum.amount ?? 0 };
 }
 
+/** Failed jobs of the last 7 days, newest first, with what triage needs to decide. */
 export async function failedJobsThisWeek(db: Db, now = new Date()) {
-  return db.generationJob.findMany({
+  const jobs = await db.generationJob.findMany({
     where: { status: "failed", completedAt: { gte: new Date(now.getTime() - 7 * 86_400_000) } },
     orderBy: { completedAt: "desc" },
     take: 100,
-    select: { id: true, shopId: true, errorCode: true, errorMessage: true, completedAt: true },
+    select: {
+      id: true,
+      shopId: true,
+      errorCode: true,
+      errorMessage: true,
+      completedAt: true,
+      costCredits: true,
+      regeneratedAs: true,
+      shop: { select: { domain: true } },
+    },
   });
+  const refunds = await db.creditLedgerEntry.findMany({
+    where: { txType: "refund", jobId: { in: jobs.map((j) => j.id) } },
+    select: { jobId: true },
+  });
+  const refunded = new Set(refunds.map((r) => r.jobId));
+  return jobs.map(({ shop, regeneratedAs, ...j }) => ({
+    ...j,
+    shopDomain: shop.domain,
+    refunded: refunded.has(j.id),
+    retriedAs: regeneratedAs,
+  }));
 }
 
 export async function reconcileLedger(db: Db) {
