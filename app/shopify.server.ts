@@ -9,6 +9,7 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { appEnv } from "./env.server";
+import { redactTokens } from "./lib/redact-url.mjs";
 import { logger } from "./logger.server";
 import { recordInstall } from "./services/shops.server";
 import { EncryptedSessionStorage } from "./lib/encrypted-session-storage.server";
@@ -43,7 +44,17 @@ const LIBRARY_LOG_LEVEL: Record<string, LogSeverity> = {
 };
 
 const shopify = shopifyApp({
-  logger: { level: LIBRARY_LOG_LEVEL[env.LOG_LEVEL] ?? LogSeverity.Info },
+  logger: {
+    level: LIBRARY_LOG_LEVEL[env.LOG_LEVEL] ?? LogSeverity.Info,
+    // The library's debug lines quote session tokens; they go through our logger, redacted.
+    log: (severity, message) => {
+      const line = redactTokens(message);
+      if (severity === LogSeverity.Error) logger.error(line);
+      else if (severity === LogSeverity.Warning) logger.warn(line);
+      else if (severity === LogSeverity.Info) logger.info(line);
+      else logger.debug(line);
+    },
+  },
   apiKey: env.SHOPIFY_API_KEY,
   apiSecretKey: env.SHOPIFY_API_SECRET,
   apiVersion: ADMIN_API_VERSION,

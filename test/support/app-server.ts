@@ -24,7 +24,7 @@ export interface AppServer {
 }
 
 /**
- * Builds the app as production does and serves it with remix-serve, configured the way
+ * Builds the app as production does and serves it as `npm start` does, configured the way
  * `npm run dev` configures it for the simulated shop. Stopped after the file.
  */
 export async function startAppServer(p: { port: number; simulatorUrl: string; env?: Record<string, string> }): Promise<AppServer> {
@@ -39,7 +39,7 @@ export async function startAppServer(p: { port: number; simulatorUrl: string; en
   const url = `http://127.0.0.1:${p.port}`;
   const router = pathToFileURL(path.join(root, "dev/shopify/route-fetch.mjs")).href;
   const logs: string[] = [];
-  const child: ChildProcess = spawn(path.join(root, "node_modules/.bin/remix-serve"), [path.join(buildDir, "server/index.js")], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), path.join(buildDir, "server/index.js")], {
     cwd: root,
     env: {
       ...process.env,
@@ -62,7 +62,7 @@ export async function startAppServer(p: { port: number; simulatorUrl: string; en
   afterAll(async () => {
     const exited = new Promise((r) => child.once("exit", r).once("error", r));
     child.kill("SIGTERM");
-    // remix-serve waits for keep-alive connections; do not let it hold the suite.
+    // The server waits for keep-alive connections; do not let it hold the suite.
     const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
     await exited;
     clearTimeout(timer);

@@ -1,0 +1,2 @@
+export function redactTokens(text: string): string;
+export function redactUrl(url: string): string;
