@@ -5,6 +5,9 @@ import { MAX_UPLOAD_BYTES, saveMerchantUpload } from "~/services/catalog/merchan
 import { ImageRejectedError } from "~/services/images/ingest.server";
 import { storage } from "~/storage.server";
 
+const PRODUCT_EXISTS = `#graphql
+  query AtelierProductExists($id: ID!) { product(id: $id) { id } }`;
+
 const REASONS: Record<string, string> = {
   too_large: `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`,
   unsupported_type: "Only JPEG, PNG, WebP or GIF images can be uploaded.",
@@ -17,10 +20,13 @@ const REASONS: Record<string, string> = {
 // POST multipart/form-data with one "photo" part: the merchant's own photo of a product.
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   if (!/^\d{1,20}$/.test(params.productId ?? "")) return Response.json({ error: "Unknown product." }, { status: 404 });
-  const { shop } = await requireShop(request);
+  const { shop, graphql } = await requireShop(request);
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_UPLOAD_BYTES + 64 * 1024) return Response.json({ error: REASONS.too_large }, { status: 413 });
   const productId = `gid://shopify/Product/${params.productId}`;
+  // Only products of this shop: a photo for another store's product is never saved.
+  const found = await graphql.request<{ product: { id: string } | null }>(PRODUCT_EXISTS, { id: productId });
+  if (!found.product) return Response.json({ error: "Unknown product." }, { status: 404 });
   const saved: string[] = [];
   try {
     await unstable_parseMultipartFormData(request, async (part) => {

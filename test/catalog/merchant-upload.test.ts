@@ -6,12 +6,24 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeShop, useTestDb } from "../support/db";
 import { hugePng } from "../support/hostile-images";
 import { embeddedRequest, storeOfflineSession } from "../support/shopify";
+import { useSimulator } from "../support/simulator";
 
 const root = mkdtempSync(path.join(tmpdir(), "atelier-upload-"));
 process.env.LOCAL_STORAGE_DIR = root;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const { action } = await import("~/routes/app.catalog.$productId.upload");
 const h = useTestDb(2);
+const sim = await useSimulator({ products: 3 });
+process.env.SHOPIFY_SIMULATOR_URL = sim.url;
+const PRODUCT = "8000000001";
+
+/** A shop whose stored session token the simulated shop accepts. */
+async function connectedShop() {
+  const shop = await makeShop(h);
+  await storeOfflineSession(h.prisma, shop.domain);
+  await h.prisma.session.update({ where: { id: `offline_${shop.domain}` }, data: { accessToken: await sim.accessToken(shop.domain) } });
+  return shop;
+}
 
 async function upload(shop: string, productNumber: string, body: Blob, filename: string) {
   const form = new FormData();
@@ -34,20 +46,26 @@ function filesOnDisk(): string[] {
 }
 
 describe("merchant photo upload", () => {
+  it("refuses a product that is not in the shop, saving nothing", async () => {
+    const shop = await connectedShop();
+    const png = await sharp({ create: { width: 50, height: 50, channels: 3, background: "#123456" } }).png().toBuffer();
+    const r = await upload(shop.domain, "77", new Blob([png], { type: "image/png" }), "a.png");
+    expect(r).toEqual({ status: 404, body: { error: "Unknown product." } });
+    expect(await h.prisma.asset.count({ where: { shopId: shop.id } })).toBe(0);
+  });
+
   it("stores a valid photo as the product's asset, re-encoded under a server-made name", async () => {
-    const shop = await makeShop(h);
-    await storeOfflineSession(h.prisma, shop.domain);
+    const shop = await connectedShop();
     const png = await sharp({ create: { width: 300, height: 400, channels: 3, background: "#aa3322" } }).png().toBuffer();
-    const r = await upload(shop.domain, "77", new Blob([png], { type: "image/jpeg" }), "../../evil.jpg");
+    const r = await upload(shop.domain, PRODUCT, new Blob([png], { type: "image/jpeg" }), "../../evil.jpg");
     expect(r.status).toBe(200);
     const asset = await h.prisma.asset.findUniqueOrThrow({ where: { id: r.body.assetId! } });
-    expect(asset).toMatchObject({ shopId: shop.id, productId: "gid://shopify/Product/77", source: "merchant", mimeType: "image/png", width: 300, height: 400 });
+    expect(asset).toMatchObject({ shopId: shop.id, productId: `gid://shopify/Product/${PRODUCT}`, source: "merchant", mimeType: "image/png", width: 300, height: 400 });
     expect(asset.path).toMatch(new RegExp(`^${shop.id}/[0-9a-f-]{36}\\.png$`));
   });
 
   it("refuses hostile files with a clear reason and leaves nothing behind", async () => {
-    const shop = await makeShop(h);
-    await storeOfflineSession(h.prisma, shop.domain);
+    const shop = await connectedShop();
     const before = filesOnDisk().length;
     const html = new Blob(["<html><script>alert(1)</script></html>"], { type: "image/jpeg" });
     const svg = new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'], { type: "image/jpeg" });
@@ -64,7 +82,7 @@ describe("merchant photo upload", () => {
       [oversized, "big.jpg", 400, /larger than 10 MB/],
     ];
     for (const [blob, name, status, message] of cases) {
-      const r = await upload(shop.domain, "88", blob, name);
+      const r = await upload(shop.domain, PRODUCT, blob, name);
       expect(r.status, name).toBe(status);
       expect(r.body.error, name).toMatch(message);
     }
