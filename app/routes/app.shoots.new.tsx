@@ -8,6 +8,7 @@ import { useEffect, useState } from "react";
 import prisma from "~/db.server";
 import { ASPECT_RATIOS, GENERATION_TYPES, MAX_PROMPT_LENGTH, MAX_VARIATIONS, MODEL_PRESETS, POSE_PRESETS, SCENE_PRESETS, shootPrice } from "~/lib/presets";
 import { requireShop } from "~/lib/shop-context.server";
+import { signedUrlOrNull } from "~/lib/signed-url.server";
 import { enqueueImport, enqueueShoot } from "~/queues.server";
 import { collectionProducts, CollectionProductsError, MAX_COLLECTIONS } from "~/services/catalog/collection-products.server";
 import { createImportRun, ImportInputError } from "~/services/catalog/import.server";
@@ -16,7 +17,6 @@ import { getBalance } from "~/services/credits/queries.server";
 import { createShoot, MAX_SHOOT_PRODUCTS, ShootInputError } from "~/services/shoots/create.server";
 import { listLooks, LookInputError, saveLook } from "~/services/shoots/looks.server";
 import { RateLimitedError } from "~/services/shoots/rate-limit.server";
-import { storage } from "~/storage.server";
 
 /** `?products=1,2&collections=3` (numeric ids) as GIDs, without duplicates. */
 function gidsParam(params: URLSearchParams, name: string, type: "Product" | "Collection", max: number): string[] {
@@ -74,7 +74,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const preview = await Promise.all(
     ids.slice(0, 24).map(async (id) => {
       const a = firstPhoto.get(id);
-      return { id, url: a ? await storage().signedUrl(a.bucket as "uploads", a.path, 3600) : null };
+      return { id, url: a ? await signedUrlOrNull(a.bucket as "uploads", a.path) : null };
     }),
   );
   return {

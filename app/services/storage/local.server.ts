@@ -281,7 +281,10 @@ export function verifySignedRequest(url: string | URL, secret: string, now: numb
   const expires = Number(expiresRaw);
   const expected = Buffer.from(signature(secret, bucket, key, expires), "base64url");
   const given = Buffer.from(sig, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "bad_signature" };
+  // The spelling must be canonical too: base64url's last character has spares.
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || given.toString("base64url") !== sig) {
+    return { ok: false, reason: "bad_signature" };
+  }
   // Checked after the signature so an expiry is only reported for URLs we issued.
   if (now >= expires * 1000) return { ok: false, reason: "expired" };
   return { ok: true, bucket, path: key, expiresAt: expires };
