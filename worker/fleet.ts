@@ -4,7 +4,8 @@ import { importDeps } from "../app/services/catalog/import-deps.server";
 import { deleteOldJobEvents, deleteUnusedAssets, failStuckJobs } from "../app/services/maintenance.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
-import { sweepPendingJobs } from "../app/lib/generate-queue.server";
+import { enqueueGenerationJobs, sweepPendingJobs } from "../app/lib/generate-queue.server";
+import { runApprovedDrafts } from "../app/services/watcher/watcher.server";
 import { enqueuePublications, sweepPublications } from "../app/lib/publish-queue.server";
 import { autoPublish } from "../app/services/publish/auto-publish.server";
 import { generateProcessor } from "./generate";
@@ -44,7 +45,12 @@ export async function startFleet(
   if (env.WORKER_QUEUES.includes("generate")) await generateQueue.setGlobalConcurrency(env.PROVIDER_CONCURRENCY);
   const processors: Partial<Record<QueueName, ConstructorParameters<typeof Worker>[1]>> = {
     maintenance: maintenanceProcessor(db.prisma, log, {
-      sweepPending: async () => (await sweepPendingJobs(generateQueue, db.prisma)) + (await sweepPublications(publishQueue, db.prisma)),
+      sweepPending: async () => {
+        // The watcher's approved drafts whose photo has arrived become shoots.
+        const shot = (await runApprovedDrafts(db.prisma)).filter((r) => r.outcome === "shot");
+        for (const r of shot) await enqueueGenerationJobs(generateQueue, db.prisma, r.shopId, r.jobIds ?? []);
+        return (await sweepPendingJobs(generateQueue, db.prisma)) + (await sweepPublications(publishQueue, db.prisma)) + shot.length;
+      },
       cleanup: async () => ({
         unusedAssets: await deleteUnusedAssets(db.prisma, storage),
         oldEvents: await deleteOldJobEvents(db.prisma),

@@ -1,12 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Checkbox, Page, Select, Text } from "@shopify/polaris";
+import { WatcherSettingsCard } from "~/components/WatcherSettingsCard";
 import { useState } from "react";
 import prisma from "~/db.server";
 import { AI_DISCLOSURE } from "~/lib/alt-text";
-import { publishSettingsForm, readPublishSettings } from "~/lib/shop-settings";
+import { publishSettingsForm, readPublishSettings, readWatcherSettings, watcherSettingsForm } from "~/lib/shop-settings";
 import { requireShop } from "~/lib/shop-context.server";
-import { savePublishSettings } from "~/services/shops.server";
+import { listLooks } from "~/services/shoots/looks.server";
+import { savePublishSettings, saveWatcherSettings } from "~/services/shops.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop } = await requireShop(request);
@@ -17,12 +19,23 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     currency: shop.currency,
     installedAt: shop.installedAt?.toISOString() ?? null,
     publishing: readPublishSettings(shop.settings),
+    watcher: readWatcherSettings(shop.settings),
+    looks: (await listLooks(prisma, shop.id)).map((l) => ({ id: l.id, name: l.name })),
   };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop } = await requireShop(request);
   const form = Object.fromEntries(await request.formData());
+  if (form.intent === "watcher") {
+    const watcher = watcherSettingsForm.safeParse(form);
+    if (!watcher.success) return Response.json({ ok: false, error: watcher.error.issues[0]?.message ?? "Those settings could not be saved." }, { status: 400 });
+    if (watcher.data.watchCatalog && !watcher.data.watcherLookId) {
+      return Response.json({ ok: false, error: "Choose the look new photos are shot with." }, { status: 400 });
+    }
+    await saveWatcherSettings(prisma, shop.id, watcher.data);
+    return { ok: true, error: null };
+  }
   const parsed = publishSettingsForm.safeParse(form);
   if (!parsed.success) return Response.json({ ok: false, error: "Those settings could not be saved; reload the page and try again." }, { status: 400 });
   const saved = await savePublishSettings(prisma, shop.id, parsed.data);
@@ -87,6 +100,7 @@ export default function Settings() {
             </div>
           </BlockStack>
         </Card>
+        <WatcherSettingsCard settings={shop.watcher} looks={shop.looks} />
         <Card>
           <BlockStack gap="200">
             <Text as="h2" variant="headingMd">

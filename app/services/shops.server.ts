@@ -1,4 +1,4 @@
-import { publishSettings, type PublishSettings } from "../lib/shop-settings";
+import { publishSettings, readWatcherSettings, type PublishSettings } from "../lib/shop-settings";
 import { hasSqlState, type Db } from "./prisma.server";
 import { grantWelcomeBonus } from "./credits/operations.server";
 
@@ -49,4 +49,24 @@ export async function savePublishSettings(db: Db, shopId: string, values: Publis
   const saved = publishSettings.parse(values);
   await db.$executeRaw`update public.shops set settings = settings || ${JSON.stringify(saved)}::jsonb where id = ${shopId}::uuid`;
   return saved;
+}
+
+/**
+ * Saves the catalog watcher's settings. Turning it on starts the clock: photos added
+ * before that are the catalog as it was, not new photos.
+ */
+export async function saveWatcherSettings(
+  db: Db,
+  shopId: string,
+  values: { watchCatalog: boolean; watcherLookId: string | null; watcherMonthlyBudget: number; watcherAutoRun: boolean },
+): Promise<void> {
+  const shop = await db.shop.findUniqueOrThrow({ where: { id: shopId }, select: { settings: true } });
+  const current = readWatcherSettings(shop.settings);
+  const look = values.watcherLookId ? await db.look.findFirst({ where: { id: values.watcherLookId, shopId }, select: { id: true } }) : null;
+  const saved = {
+    ...values,
+    watcherLookId: look?.id ?? null,
+    watchSince: values.watchCatalog ? (current.watchCatalog && current.watchSince ? current.watchSince : new Date().toISOString()) : null,
+  };
+  await db.$executeRaw`update public.shops set settings = settings || ${JSON.stringify(saved)}::jsonb where id = ${shopId}::uuid`;
 }

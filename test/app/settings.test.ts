@@ -34,3 +34,26 @@ describe("publishing settings", () => {
     expect((await h.prisma.shop.findUniqueOrThrow({ where: { id: shop.id } })).settings).toEqual({});
   });
 });
+
+describe("catalog watcher settings", () => {
+  it("start the clock when turned on, keep only this shop's look, and refuse a negative budget", async () => {
+    const { saveLook } = await import("~/services/shoots/looks.server");
+    const shop = await makeShop(h);
+    const other = await makeShop(h);
+    await storeOfflineSession(h.prisma, shop.domain);
+    const look = await saveLook(h.prisma, shop.id, { name: "Beach", options: { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "beach", generationType: "standard" } });
+    const theirs = await saveLook(h.prisma, other.id, { name: "Theirs", options: { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "beach", generationType: "standard" } });
+    const form = (lookId: string, budget = "25") => ({ intent: "watcher", watchCatalog: "true", watcherLookId: lookId, watcherMonthlyBudget: budget, watcherAutoRun: "false" });
+
+    expect(((await post(shop.domain, form(look.id, "-5"))) as Response).status).toBe(400);
+    expect(await post(shop.domain, form(look.id))).toMatchObject({ ok: true });
+    const saved = (await h.prisma.shop.findUniqueOrThrow({ where: { id: shop.id } })).settings as Record<string, unknown>;
+    expect(saved).toMatchObject({ watchCatalog: true, watcherLookId: look.id, watcherMonthlyBudget: 25, watcherAutoRun: false });
+    expect(Date.parse(String(saved.watchSince))).toBeGreaterThan(Date.now() - 60_000);
+    // Another shop's look is not ours to use.
+    await post(shop.domain, form(theirs.id));
+    expect(((await h.prisma.shop.findUniqueOrThrow({ where: { id: shop.id } })).settings as Record<string, unknown>).watcherLookId).toBeNull();
+    const loaded = await loader(args(await embeddedRequest(shop.domain, "/app/settings")));
+    expect(loaded.looks.map((l) => l.name)).toEqual(["Beach"]);
+  });
+});

@@ -16,11 +16,25 @@ export const createShootInput = z.object({
     .max(MAX_SHOOT_PRODUCTS),
   options: shootOptions,
   name: z.string().trim().max(200).optional(),
+  source: z.enum(["merchant", "watcher", "extension"]).default("merchant"),
+  /** Credits the watcher may spend this calendar month, checked under the shop's lock. */
+  monthlyBudget: z.number().int().min(0).optional(),
 });
 export type CreateShootInput = z.input<typeof createShootInput>;
 
 export class ShootInputError extends Error {
   readonly code = "invalid_shoot";
+}
+
+export class BudgetExceededError extends Error {
+  readonly code = "over_budget";
+  constructor(
+    readonly budget: number,
+    readonly spent: number,
+    readonly cost: number,
+  ) {
+    super(`This shoot (${cost} credits) would go over the watcher's monthly budget: ${spent} of ${budget} credits spent.`);
+  }
 }
 
 export interface CreatedShoot {
@@ -85,6 +99,14 @@ export async function createShoot(db: PrismaClient, shopId: string, raw: CreateS
       const options: ShootOptions = input.options;
       const price = shootPrice({ products: productIds.length, variations: options.variations, generationType: options.generationType });
       await assertWithinRateLimit(tx, shop, price.images);
+      if (input.monthlyBudget !== undefined) {
+        // Under the shop's advisory lock: concurrent webhooks see each other's shoots.
+        const [row] = await tx.$queryRaw<{ spent: bigint }[]>`
+          select coalesce(sum(cost_credits), 0) as spent from public.generation_batches
+           where shop_id = ${shopId}::uuid and source = ${input.source} and created_at >= date_trunc('month', now())`;
+        const spent = Number(row?.spent ?? 0);
+        if (spent + price.total > input.monthlyBudget) throw new BudgetExceededError(input.monthlyBudget, spent, price.total);
+      }
 
       const batch = await tx.generationBatch.create({
         data: {
@@ -92,6 +114,7 @@ export async function createShoot(db: PrismaClient, shopId: string, raw: CreateS
           clientKey: input.clientKey,
           name: input.name ?? null,
           params: options,
+          source: input.source,
           jobCount: price.images,
           costCredits: price.total,
         },
