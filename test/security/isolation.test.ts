@@ -90,6 +90,7 @@ await h.prisma.publication.update({ where: { id: aPublication! }, data: { status
 const aLive = await createShoot(h.prisma, A.id, { clientKey: VICTIM_SHOOT_KEY, productIds: [gid(aOnlyNumber), gid(sharedNumber)], options: OPTIONS, name: "Victim shoot" });
 await failJob(h.prisma, A.id, aLive.jobIds[1]!, { code: "provider_error", message: "Victim failure 5e1f3c" });
 await saveLook(h.prisma, A.id, { name: VICTIM_LOOK, options: OPTIONS });
+const aDraftId = (await h.prisma.watcherDraft.create({ data: { shopId: A.id, productId: "gid://shopify/Product/8000000001", mediaId: "gid://shopify/MediaImage/424242" } })).id;
 const aRun = await createImportRun(h.prisma, A.id, { productIds: [gid(aOnlyNumber)] });
 await savePublishSettings(h.prisma, A.id, { aiDisclosure: false, autoPublish: true, publishPosition: "featured", attachVariants: true });
 
@@ -352,6 +353,11 @@ const attacks: Attack[] = [
     path: "/app/shoots/new",
     form: [["intent", "save-look"], ["lookName", VICTIM_LOOK], ...OPTION_FIELDS],
     expect: "own",
+    // B now has a look of its own with that name; removed so later pages listing B's
+    // looks are not mistaken for showing A's.
+    check: async () => {
+      await h.prisma.look.deleteMany({ where: { shopId: B.id, name: VICTIM_LOOK } });
+    },
   },
 
   // Credits: A's purchases on the return page, A's ledger cursor, A's checkout key.
@@ -418,6 +424,14 @@ const attacks: Attack[] = [
     check: (o) => expect(json(o).shopName).toBe(B.domain),
   },
   { route: "app.shoots._index", kind: "loader", name: "shoots naming A", path: "/app/shoots", expect: "own", check: (o) => expect((json(o).shoots as { id: string }[]).map((s) => s.id)).not.toContain(aPhoto.batchId) },
+  {
+    route: "app.shoots._index",
+    kind: "action",
+    name: "approve A's watcher draft",
+    path: "/app/shoots",
+    form: [["intent", "approve-draft"], ["draftId", aDraftId]],
+    expect: "not-found",
+  },
   { route: "app.settings", kind: "loader", name: "settings naming A", path: "/app/settings", expect: "own", check: (o) => expect(json(o).domain).toBe(B.domain) },
   {
     route: "app.settings",
