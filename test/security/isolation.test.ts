@@ -218,6 +218,7 @@ function json(o: Outcome): Record<string, unknown> {
   return JSON.parse(o.body) as Record<string, unknown>;
 }
 
+const aLookId = (await h.prisma.look.findFirstOrThrow({ where: { shopId: A.id } })).id;
 const attacks: Attack[] = [
   // JSON status API: A's shoots, and A's other ids where a shoot id goes.
   ...[aPhoto.batchId, aLive.batchId, aPhoto.jobId, aPublication!, aPhoto.output.id].map(
@@ -460,6 +461,82 @@ const attacks: Attack[] = [
     (kind): Attack => ({ route: "ops.queues.$", kind, name: "the queue dashboard's API", path: "/ops/queues/api/queues", params: { "*": "api/queues" }, expect: "not-found" }),
   ),
 
+  // The admin extensions' JSON API, with A's products, look and client key.
+  {
+    route: "api.extensions.shoot-quote",
+    kind: "loader",
+    name: "quote A's products: B's own photos and balance only",
+    path: `/api/extensions/shoot-quote?productIds=${gid(aOnlyNumber)},${gid(sharedNumber)}`,
+    expect: "own",
+    check: (o) => {
+      expect(o.status).toBe(200);
+      const body = json(o) as { products: { id: string; has_photo: boolean }[]; looks: unknown[] };
+      expect(body.products.map((p) => [p.id, p.has_photo])).toEqual([
+        [gid(aOnlyNumber), false],
+        [gid(sharedNumber), true],
+      ]);
+      expect(body.looks).toEqual([]);
+    },
+  },
+  { route: "api.extensions.shoot-quote", kind: "loader", name: "quote with A's look", path: `/api/extensions/shoot-quote?productIds=${gid(sharedNumber)}&lookId=${aLookId}`, expect: "not-found" },
+  {
+    route: "api.extensions.shoots",
+    kind: "action",
+    name: "shoot A's product: it has no photo in B's shop",
+    path: "/api/extensions/shoots",
+    json: { clientKey: "intruder-ext-key-0001", productIds: [gid(aOnlyNumber)], options: OPTIONS },
+    expect: "refused",
+  },
+  {
+    route: "api.extensions.shoots",
+    kind: "action",
+    name: "shoot with A's look",
+    path: "/api/extensions/shoots",
+    json: { clientKey: "intruder-ext-key-0002", productIds: [gid(sharedNumber)], lookId: aLookId },
+    expect: "not-found",
+  },
+  {
+    route: "api.extensions.shoots",
+    kind: "action",
+    name: "A's client key makes B's own shoot, never a replay of A's",
+    path: "/api/extensions/shoots",
+    json: { clientKey: VICTIM_SHOOT_KEY, productIds: [gid(sharedNumber)], options: OPTIONS },
+    expect: "own",
+    check: async (o) => {
+      // 200 when an earlier attack already made B's shoot with this key: a replay of B's own.
+      expect([200, 201]).toContain(o.status);
+      const batchId = json(o).batch_id as string;
+      expect(batchId).not.toBe(aLive.batchId);
+      expect(await ownedByB("generationBatch", batchId)).toBe(true);
+    },
+  },
+  { route: "api.extensions.shoots", kind: "loader", name: "GET is the wrong method", path: "/api/extensions/shoots", expect: "own", check: (o) => expect(o.status).toBe(405) },
+  {
+    route: "api.extensions.imports",
+    kind: "action",
+    name: "import A's product: an import run of B's",
+    path: "/api/extensions/imports",
+    json: { productIds: [gid(aOnlyNumber)] },
+    expect: "own",
+    check: async (o) => {
+      expect(o.status).toBe(202);
+      expect((await h.prisma.importRun.findUniqueOrThrow({ where: { id: json(o).import_run_id as string } })).shopId).toBe(B.id);
+    },
+  },
+  { route: "api.extensions.imports", kind: "loader", name: "GET is the wrong method", path: "/api/extensions/imports", expect: "own", check: (o) => expect(o.status).toBe(405) },
+  ...[
+    [aOnlyNumber, []],
+    [sharedNumber, [bPhoto.jobId]],
+  ].map(
+    ([n, own]): Attack => ({
+      route: "api.extensions.product-outputs",
+      kind: "loader",
+      name: `photos of product ${n}: B's own only`,
+      path: `/api/extensions/product-outputs?productId=${gid(n as number)}`,
+      expect: "own",
+      check: (o) => expect((json(o).outputs as { job_id: string }[]).map((x) => x.job_id)).toEqual(own),
+    }),
+  ),
   // Files: A's object by path, with B's session and without a signature of A's.
   {
     route: "storage.$bucket.$",
