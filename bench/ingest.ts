@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { ingestImage, newAssetKey } from "../app/services/images/ingest.server";
+import { recorder } from "./lib/results";
 
 const WIDTH = 4000;
 const HEIGHT = 3000;
@@ -13,6 +14,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const CONCURRENT = 8;
 const TARGET_RATIO = 1.25;
 const CHUNK = 64 * 1024;
+const record = recorder("ingest");
 
 /** A photo-like frame: smooth gradients with sensor-like noise, ~5 MB as JPEG. */
 async function makeJpeg(): Promise<Buffer> {
@@ -79,6 +81,15 @@ try {
   console.log(`ingest + store: ${ingestMs.toFixed(0)} ms per image (median; fastest ${Math.min(...times.ingest).toFixed(0)} ms)`);
   console.log(`bare sharp rotate+jpeg(90): ${bareMs.toFixed(0)} ms per image (median; fastest ${Math.min(...times.bare).toFixed(0)} ms)`);
   console.log(`ratio: ${ratio.toFixed(2)}x, median of pairs (target ≤ ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? "met" : "NOT met"})`);
+  record({
+    figure: `ingest + store, ${WIDTH}×${HEIGHT} JPEG`,
+    value: ingestMs,
+    unit: "ms",
+    floor: { label: "bare sharp rotate+jpeg(90)", value: bareMs, unit: "ms" },
+    ratio,
+    target: { op: "<=", value: TARGET_RATIO },
+    note: `medians of ${RUNS} interleaved runs; the ratio is the median of per-pair ratios`,
+  });
 
   async function peakRss(label: string, work: () => Promise<unknown>): Promise<void> {
     const before = process.memoryUsage().rss;
@@ -90,6 +101,7 @@ try {
     peak = Math.max(peak, process.memoryUsage().rss);
     const ms = performance.now() - t;
     console.log(`${label}: peak RSS ${mb(peak)} (${mb(peak - before)} above the ${mb(before)} before), ${ms.toFixed(0)} ms wall`);
+    record({ figure: `peak RSS, ${label}`, value: peak / 1024 / 1024, unit: "MB", note: `${mb(peak - before)} above the ${mb(before)} before; ${ms.toFixed(0)} ms wall` });
   }
   await peakRss(`${CONCURRENT} concurrent ingests`, () =>
     Promise.all(Array.from({ length: CONCURRENT }, () => ingestAndStore(input, dir))),

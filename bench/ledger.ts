@@ -8,6 +8,9 @@ import { createPrisma } from "../app/services/prisma.server";
 import { recordInstall } from "../app/services/shops.server";
 import { withDatabase } from "../scripts/lib/postgres";
 import { ensureTestTemplate } from "../scripts/lib/schema";
+import { recorder } from "./lib/results";
+
+const record = recorder("ledger");
 
 const base = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const name = `atelier_t_p${process.pid}_bench`;
@@ -30,12 +33,15 @@ try {
   );
   const singleRate = singles / ((performance.now() - t) / 1000);
   console.log(`single reserves, 16 connections, one shop: ${singleRate.toFixed(0)} /s`);
+  record({ figure: "single reserves, 16 connections, one shop", value: singleRate, unit: "reserves/s" });
 
   for (const size of [100, 1000, 10_000]) {
     t = performance.now();
     await reserveJobs(db.prisma, shop.id, Array.from({ length: size }, () => ({ jobId: randomUUID(), cost: 2 })));
     const ms = performance.now() - t;
-    console.log(`batch reserve of ${size} jobs: ${ms.toFixed(0)} ms (${((size / ms) * 1000).toFixed(0)} jobs/s, ${(((size / ms) * 1000) / singleRate).toFixed(1)}x singles)`);
+    const jobsPerS = (size / ms) * 1000;
+    console.log(`batch reserve of ${size} jobs: ${ms.toFixed(0)} ms (${jobsPerS.toFixed(0)} jobs/s, ${(jobsPerS / singleRate).toFixed(1)}x singles)`);
+    record({ figure: `batch reserve of ${size} jobs`, value: ms, unit: "ms", note: `${jobsPerS.toFixed(0)} jobs/s, ${(jobsPerS / singleRate).toFixed(1)}× the single reserves' rate` });
   }
 } finally {
   await db.close();

@@ -4,11 +4,13 @@
 import { availableParallelism } from "node:os";
 import sharp from "sharp";
 import { cutOutGarment, renderStudioShot, STUDIO_SCENE_PRESETS, type StudioRequest } from "../worker/providers/studio";
+import { recorder } from "./lib/results";
 
 const WIDTH = 1200;
 const HEIGHT = 1600;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CONCURRENT = 4;
+const record = recorder("studio");
 
 /** A phone-shot flat lay: a striped T-shirt on a paper backdrop with a shadow, noise and JPEG. */
 async function makePhoto(): Promise<Buffer> {
@@ -72,10 +74,18 @@ console.log(
   `${CONCURRENT} concurrent renders: ${wall.toFixed(0)} ms wall (${(wall / CONCURRENT).toFixed(0)} ms per render); ` +
     `RSS ${mb(before)} before, peak ${mb(peak)} sampled (+${mb(peak - before)}), process max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
 );
+record({ figure: `${CONCURRENT} concurrent renders, wall`, value: wall, unit: "ms", note: `${(wall / CONCURRENT).toFixed(0)} ms per render` });
+record({
+  figure: `peak RSS, ${CONCURRENT} concurrent renders`,
+  value: peak / 1024 / 1024,
+  unit: "MB",
+  note: `sampled; ${mb(before)} before (+${mb(peak - before)}); process max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+});
 
 const cutouts: number[] = [];
 for (let i = 0; i < RUNS; i++) cutouts.push(await timed(() => cutOutGarment(input)));
 console.log(`cut-out alone: median ${median(cutouts).toFixed(0)} ms`);
+record({ figure: "cut-out alone", value: median(cutouts), unit: "ms", note: `median of ${RUNS}` });
 
 for (const scene of STUDIO_SCENE_PRESETS) {
   const times: number[] = [];
@@ -83,4 +93,6 @@ for (const scene of STUDIO_SCENE_PRESETS) {
   const hd: number[] = [];
   for (let i = 0; i < RUNS; i++) hd.push(await timed(() => renderStudioShot({ ...request(scene, i + 1), quality: "hd" })));
   console.log(`render ${scene.padEnd(7)}: median ${median(times).toFixed(0)} ms standard, ${median(hd).toFixed(0)} ms hd`);
+  record({ figure: `render ${scene}, standard`, value: median(times), unit: "ms", note: `median of ${RUNS}` });
+  record({ figure: `render ${scene}, hd`, value: median(hd), unit: "ms", note: `median of ${RUNS}` });
 }
