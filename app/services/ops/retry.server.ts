@@ -1,7 +1,8 @@
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { assertNothingOwed } from "../billing/fulfil.server";
-import { refundJob, reserveJobs } from "../credits/operations.server";
+import { refundJob } from "../credits/operations.server";
+import { shootAgain } from "../shoots/regenerate.server";
 import type { Operator } from "./operator.server";
 
 // Failed-job triage: "Refund and retry" (docs/decisions/009-operator-triage.md).
@@ -89,38 +90,15 @@ export async function refundIfOwed(db: PrismaClient, operator: Operator, jobId: 
   });
 }
 
-async function shootAgain(tx: Tx, operator: Operator, old: FailedJob): Promise<string> {
-  const id = retryJobId(old.id);
-  // Charged like a regeneration; the database refuses a job without its spend.
-  await reserveJobs(tx, old.shop_id, [{ jobId: id, cost: old.cost_credits }], {
-    reference: old.batch_id ? `batch:${old.batch_id}` : undefined,
-    description: "Retry of a failed photo (support)",
-  });
-  await tx.generationJob.create({
-    data: {
-      id,
-      shopId: old.shop_id,
-      batchId: old.batch_id,
-      productId: old.product_id,
-      inputAssetId: old.input_asset_id,
-      status: "pending",
-      prompt: old.prompt,
-      modelPreset: old.model_preset,
-      posePreset: old.pose_preset,
-      scenePreset: old.scene_preset,
-      generationType: old.generation_type,
-      aspectRatio: old.aspect_ratio,
-      variation: old.variation,
-      seed: randomInt(0, 2 ** 31 - 1),
-      costCredits: old.cost_credits,
-    },
-  });
+async function shootRetry(tx: Tx, operator: Operator, old: FailedJob): Promise<string> {
   const by = { operatorUserId: operator.userId, operatorShopId: operator.shopId };
-  await tx.jobEvent.create({ data: { jobId: id, shopId: old.shop_id, event: "created", toStatus: "pending", detail: { retries: old.id, ...by } } });
+  // Charged like a regeneration; the failed job points at its one retry (the marker).
+  const id = await shootAgain(tx, old.shop_id, old, {
+    id: retryJobId(old.id),
+    description: "Retry of a failed photo (support)",
+    detail: { retries: old.id, ...by },
+  });
   await tx.jobEvent.create({ data: { jobId: old.id, shopId: old.shop_id, event: "operator_retry", detail: { retryJobId: id, ...by } } });
-  // The marker: a failed job points at its one retry, as a regenerated photo does.
-  await tx.generationJob.update({ where: { id: old.id }, data: { regeneratedAs: id } });
-  if (old.batch_id) await tx.generationBatch.update({ where: { id: old.batch_id }, data: { jobCount: { increment: 1 } } });
   return id;
 }
 
@@ -143,6 +121,6 @@ export async function retryFailedJob(db: PrismaClient, operator: Operator, faile
     }
     if (!old.input_asset_id) throw new TriageError("The product photo this job was made from is gone.");
     await assertNothingOwed(tx, old.shop_id);
-    return { ...base, retryJobId: await shootAgain(tx, operator, old), replayed: false };
+    return { ...base, retryJobId: await shootRetry(tx, operator, old), replayed: false };
   });
 }

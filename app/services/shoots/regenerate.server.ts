@@ -38,12 +38,38 @@ async function lockJob(tx: Tx, shopId: string, jobId: string): Promise<OldJob> {
   return old;
 }
 
-/** The same product and settings with a new seed, charged its cost; the old job points at it. */
-async function shootAgain(tx: Tx, shopId: string, old: OldJob, description: string): Promise<string> {
-  const id = randomUUID();
+/** What a job is shot from: enough to shoot the same product with the same settings again. */
+export type ShotSettings = Pick<
+  OldJob,
+  | "id"
+  | "batch_id"
+  | "product_id"
+  | "input_asset_id"
+  | "prompt"
+  | "model_preset"
+  | "pose_preset"
+  | "scene_preset"
+  | "generation_type"
+  | "aspect_ratio"
+  | "variation"
+  | "cost_credits"
+>;
+
+/**
+ * The same product and settings with a new seed, charged its cost; the old job points
+ * at it. `id` fixes the new job's id (and so its charge's ledger key) when a caller
+ * needs the shot to be at most once; `detail` goes on the new job's "created" event.
+ */
+export async function shootAgain(
+  tx: Tx,
+  shopId: string,
+  old: ShotSettings,
+  p: { description: string; id?: string; detail?: Record<string, string> },
+): Promise<string> {
+  const id = p.id ?? randomUUID();
   await reserveJobs(tx, shopId, [{ jobId: id, cost: old.cost_credits }], {
     reference: old.batch_id ? `batch:${old.batch_id}` : undefined,
-    description,
+    description: p.description,
   });
   await tx.generationJob.create({
     data: {
@@ -64,7 +90,7 @@ async function shootAgain(tx: Tx, shopId: string, old: OldJob, description: stri
       costCredits: old.cost_credits,
     },
   });
-  await tx.jobEvent.create({ data: { jobId: id, shopId, event: "created", toStatus: "pending", detail: { regenerates: old.id } } });
+  await tx.jobEvent.create({ data: { jobId: id, shopId, event: "created", toStatus: "pending", detail: p.detail ?? { regenerates: old.id } } });
   await tx.generationJob.update({ where: { id: old.id }, data: { regeneratedAs: id } });
   if (old.batch_id) await tx.generationBatch.update({ where: { id: old.batch_id }, data: { jobCount: { increment: 1 } } });
   return id;
@@ -82,7 +108,7 @@ export async function regenerateFree(db: PrismaClient, shopId: string, jobId: st
     if (!old.needs_review) throw new RegenerateError("Only photos marked for review can be regenerated free.");
     if (old.regenerated_as) throw new RegenerateError("This photo was already regenerated.");
     await refundJob(tx, shopId, { jobId, description: "Refund: garment changed; regenerated free" });
-    return { jobId: await shootAgain(tx, shopId, old, "Free regeneration") };
+    return { jobId: await shootAgain(tx, shopId, old, { description: "Free regeneration" }) };
   });
 }
 
@@ -97,7 +123,7 @@ export async function regeneratePaid(db: PrismaClient, shopId: string, jobId: st
     const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { id: true, plan: true, settings: true } });
     await assertNothingOwed(tx, shopId);
     await assertWithinRateLimit(tx, shop, 1);
-    return { jobId: await shootAgain(tx, shopId, old, "Regeneration"), costCredits: old.cost_credits };
+    return { jobId: await shootAgain(tx, shopId, old, { description: "Regeneration" }), costCredits: old.cost_credits };
   });
 }
 
