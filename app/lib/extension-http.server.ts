@@ -1,5 +1,7 @@
+import type { z } from "zod";
 import { appEnv } from "~/env.server";
-import { MAX_BODY_BYTES } from "~/services/extensions/inputs.server";
+import { issuesMessage, MAX_BODY_BYTES } from "~/services/extensions/inputs.server";
+import type { ExtensionContext } from "./extension-auth.server";
 
 export class BodyError extends Error {
   constructor(
@@ -51,4 +53,26 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   } catch {
     throw new BodyError(400, "The request body is not valid JSON.");
   }
+}
+
+/**
+ * A POST's JSON body parsed with `schema`, or the answer refusing it: the wrong method
+ * (405), a body too large, not JSON or not valid (413, 415, 400).
+ */
+export async function postedBody<T extends z.ZodType>(
+  request: Request,
+  fail: ExtensionContext["fail"],
+  schema: T,
+): Promise<{ data: z.infer<T> } | { refused: Response }> {
+  if (request.method !== "POST") return { refused: fail(405, { error: "Use POST.", code: "method_not_allowed" }, { Allow: "POST" }) };
+  let raw: unknown;
+  try {
+    raw = await readJsonBody(request);
+  } catch (error) {
+    if (error instanceof BodyError) return { refused: fail(error.status, { error: error.message, code: "invalid_request" }) };
+    throw error;
+  }
+  const body = schema.safeParse(raw);
+  if (!body.success) return { refused: fail(400, { error: issuesMessage(body.error), code: "invalid_request" }) };
+  return { data: body.data };
 }

@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import prisma from "~/db.server";
 import { extensionRoute, methodNotAllowed } from "~/lib/extension-auth.server";
-import { BodyError, readJsonBody } from "~/lib/extension-http.server";
+import { postedBody } from "~/lib/extension-http.server";
 import { enqueueImport } from "~/queues.server";
 import { createImportRun, ImportInputError } from "~/services/catalog/import.server";
-import { importBody, issuesMessage } from "~/services/extensions/inputs.server";
+import { importBody } from "~/services/extensions/inputs.server";
 import type { ImportResponse } from "../../extensions/shared/contract";
 
 // POST /api/extensions/imports: imports the chosen products' photos from Shopify so
@@ -12,16 +12,8 @@ import type { ImportResponse } from "../../extensions/shared/contract";
 // the shop's product imports nothing.
 export const action = ({ request }: ActionFunctionArgs) =>
   extensionRoute(request, async ({ shop, json, fail }) => {
-    if (request.method !== "POST") return fail(405, { error: "Use POST.", code: "method_not_allowed" }, { Allow: "POST" });
-    let raw: unknown;
-    try {
-      raw = await readJsonBody(request);
-    } catch (error) {
-      if (error instanceof BodyError) return fail(error.status, { error: error.message, code: "invalid_request" });
-      throw error;
-    }
-    const body = importBody.safeParse(raw);
-    if (!body.success) return fail(400, { error: issuesMessage(body.error), code: "invalid_request" });
+    const body = await postedBody(request, fail, importBody);
+    if ("refused" in body) return body.refused;
     try {
       const run = await createImportRun(prisma, shop.id, { productIds: body.data.productIds });
       await enqueueImport(shop.id, run.id);

@@ -2,10 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import prisma from "~/db.server";
 import { adminAppUrl } from "~/lib/admin-url.server";
 import { extensionRoute, methodNotAllowed } from "~/lib/extension-auth.server";
-import { BodyError, readJsonBody } from "~/lib/extension-http.server";
+import { postedBody } from "~/lib/extension-http.server";
 import { enqueueShoot } from "~/queues.server";
 import { CreditsOwedError, InsufficientCreditsError } from "~/services/credits/errors.server";
-import { createShootBody, issuesMessage } from "~/services/extensions/inputs.server";
+import { createShootBody } from "~/services/extensions/inputs.server";
 import { latestPhotos } from "~/services/extensions/quote.server";
 import { resolveSelection, SelectionError } from "~/services/extensions/selection.server";
 import { createShoot, ShootInputError } from "~/services/shoots/create.server";
@@ -18,16 +18,8 @@ import type { CreateShootResponse } from "../../extensions/shared/contract";
 // in one transaction; the jobs are enqueued after it commits.
 export const action = ({ request }: ActionFunctionArgs) =>
   extensionRoute(request, async ({ shop, json, fail }) => {
-    if (request.method !== "POST") return fail(405, { error: "Use POST.", code: "method_not_allowed" }, { Allow: "POST" });
-    let raw: unknown;
-    try {
-      raw = await readJsonBody(request);
-    } catch (error) {
-      if (error instanceof BodyError) return fail(error.status, { error: error.message, code: "invalid_request" });
-      throw error;
-    }
-    const body = createShootBody.safeParse(raw);
-    if (!body.success) return fail(400, { error: issuesMessage(body.error), code: "invalid_request" });
+    const body = await postedBody(request, fail, createShootBody);
+    if ("refused" in body) return body.refused;
     const { clientKey, productIds, ...choice } = body.data;
     try {
       const { options } = resolveSelection(await listLooks(prisma, shop.id), choice);
