@@ -5,6 +5,7 @@ import { appEnv } from "./env.server";
 import { enqueueGenerationJobs } from "./lib/generate-queue.server";
 import { enqueuePublications } from "./lib/publish-queue.server";
 import { logger } from "./logger.server";
+import type { QueueName } from "../worker/queues";
 
 declare global {
   var __atelierQueues: { connection: Redis; queues: Map<string, Queue> } | undefined;
@@ -18,7 +19,8 @@ function warnRedisDown(error: Error): void {
   logger.warn({ err: error.message }, "Redis unavailable; new jobs wait in the database until it is back");
 }
 
-function queue(name: "import" | "generate" | "publish"): Queue {
+/** The app's handle on a worker queue: one Redis connection for all, opened on first use. */
+export function appQueue(name: QueueName): Queue {
   if (!globalThis.__atelierQueues) {
     const env = appEnv();
     const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
@@ -41,12 +43,12 @@ function queue(name: "import" | "generate" | "publish"): Queue {
 
 /** One job per import run (the run id is the job id), so a double submit enqueues once. */
 export async function enqueueImport(shopId: string, runId: string): Promise<void> {
-  await queue("import").add("import", { shopId, runId }, { jobId: runId });
+  await appQueue("import").add("import", { shopId, runId }, { jobId: runId });
 }
 
 /** A finished bulk operation: run its waiting import now instead of at the next poll. */
 export async function wakeImport(runId: string): Promise<void> {
-  const job = await Job.fromId(queue("import"), runId);
+  const job = await Job.fromId(appQueue("import"), runId);
   if (job && (await job.isDelayed())) await job.promote();
 }
 
@@ -54,10 +56,15 @@ export async function wakeImport(runId: string): Promise<void> {
 export async function enqueueShoot(shopId: string, jobIds: string[], timeoutMs = 5_000): Promise<boolean> {
   // With Redis down, BullMQ would wait for it indefinitely; the jobs stay pending and
   // the sweeper enqueues them once it is back.
+  return withTimeout(enqueueGenerationJobs(appQueue("generate"), prisma, shopId, jobIds).then(() => true), timeoutMs, false);
+}
+
+/** What `work` gives, or `fallback` once `ms` have passed (BullMQ waits for Redis indefinitely). */
+export async function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const timeout = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
   try {
-    return await Promise.race([enqueueGenerationJobs(queue("generate"), prisma, shopId, jobIds).then(() => true), timeout]);
+    return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -69,7 +76,7 @@ export async function enqueueShoot(shopId: string, jobIds: string[], timeoutMs =
  */
 export async function wakeGeneration(jobIds: string[]): Promise<void> {
   for (const id of jobIds) {
-    const job = await Job.fromId(queue("generate"), id);
+    const job = await Job.fromId(appQueue("generate"), id);
     if (job && (await job.isDelayed())) await job.promote();
   }
 }
@@ -79,14 +86,8 @@ export async function wakeGeneration(jobIds: string[]): Promise<void> {
  * database and the sweeper enqueues them later; the merchant's request is not lost.
  */
 export async function enqueuePublish(shopId: string, publicationIds: string[], timeoutMs = 5_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  try {
-    const add = enqueuePublications(queue("publish"), publicationIds.map((id) => ({ id, shopId }))).then(() => true);
-    return await Promise.race([add, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const add = enqueuePublications(appQueue("publish"), publicationIds.map((id) => ({ id, shopId }))).then(() => true);
+  return withTimeout(add, timeoutMs, false);
 }
 
 export async function closeQueues(): Promise<void> {

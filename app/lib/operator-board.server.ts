@@ -57,9 +57,13 @@ declare global {
   var __atelierOperatorBoard: { queues: ReturnType<typeof operatorQueues>; app: Hono } | undefined;
 }
 
-/** The dashboard app, built once per set of queue connections (reopened after a close). */
+/** The dashboard app, built once per set of queue handles (reopened after a close). */
 export function operatorBoard(): Hono {
   const queues = operatorQueues();
-  if (globalThis.__atelierOperatorBoard?.queues !== queues) globalThis.__atelierOperatorBoard = { queues, app: build(queues) };
-  return globalThis.__atelierOperatorBoard.app;
+  let built = globalThis.__atelierOperatorBoard;
+  if (!built || [...queues].some(([name, q]) => built!.queues.get(name) !== q)) {
+    built = { queues, app: build(queues) };
+    globalThis.__atelierOperatorBoard = built;
+  }
+  return built.app;
 }

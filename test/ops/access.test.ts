@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeOperatorQueues } from "~/lib/operator-queues.server";
+import { closeQueues } from "~/queues.server";
 import { loader as layoutLoader } from "~/routes/ops";
 import { action as pageAction, loader as pageLoader } from "~/routes/ops._index";
 import { action as queuesAction, loader as queuesLoader } from "~/routes/ops.queues.$";
@@ -8,7 +8,7 @@ import { embeddedRequest } from "../support/shopify";
 import { args, failedJob, outcome, shopWithStaff, staffRequest } from "./support";
 
 const h = useTestDb(4);
-afterAll(() => closeOperatorQueues());
+afterAll(() => closeQueues());
 
 async function everyOpsEntry(shop: string, userId: string) {
   const page = await staffRequest(shop, userId, "/ops");

@@ -4,13 +4,14 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appEnv } from "~/env.server";
 import { OPERATOR_COOKIE, OPERATOR_COOKIE_TTL_SECONDS, signOperatorCookie, verifyOperatorCookie } from "~/lib/operator-cookie.server";
-import { closeOperatorQueues, operatorQueues } from "~/lib/operator-queues.server";
+import { operatorQueues } from "~/lib/operator-queues.server";
+import { closeQueues } from "~/queues.server";
 import { action, loader } from "~/routes/ops.queues.$";
 import { useTestDb } from "../support/db";
 import { args, outcome, shopWithStaff, staffRequest } from "./support";
 
 const h = useTestDb(4);
-afterAll(() => closeOperatorQueues());
+afterAll(() => closeQueues());
 
 const env = appEnv();
 const operator = await shopWithStaff(h, { label: "agency", role: "operator" });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { TriageResult } from "~/lib/operator-triage.server";
-import { closeOperatorQueues, operatorQueues } from "~/lib/operator-queues.server";
+import { operatorQueues } from "~/lib/operator-queues.server";
 import { closeQueues } from "~/queues.server";
 import { action } from "~/routes/ops._index";
 import { adjust } from "~/services/credits/operations.server";
@@ -10,10 +10,7 @@ import { useTestDb } from "../support/db";
 import { args, balanceAndLedger, failedJob, outcome, shopWithStaff, staffRequest } from "./support";
 
 const h = useTestDb(6);
-afterAll(async () => {
-  await closeQueues();
-  await closeOperatorQueues();
-});
+afterAll(() => closeQueues());
 
 const operator = await shopWithStaff(h, { label: "agency", role: "operator" });
 
