@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { assertNothingOwed } from "../billing/fulfil.server";
 import { refundJob } from "../credits/operations.server";
-import { shootAgain } from "../shoots/regenerate.server";
+import { shootAgain, type ShotSettings } from "../shoots/regenerate.server";
 import type { Operator } from "./operator.server";
 
 // Failed-job triage: "Refund and retry" (docs/decisions/009-operator-triage.md).
@@ -20,20 +20,8 @@ export class TriageError extends Error {
 
 type Tx = Prisma.TransactionClient;
 
-interface FailedJob {
-  id: string;
+interface FailedJob extends ShotSettings {
   shop_id: string;
-  batch_id: string | null;
-  product_id: string | null;
-  input_asset_id: string | null;
-  prompt: string | null;
-  model_preset: string;
-  pose_preset: string;
-  scene_preset: string;
-  generation_type: string;
-  aspect_ratio: string | null;
-  variation: number;
-  cost_credits: number;
   regenerated_as: string | null;
   status: string;
 }
