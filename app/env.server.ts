@@ -4,6 +4,7 @@ import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
   DEV_PROVIDER_WEBHOOK_SECRET,
+  devOrigins,
   EnvError,
   jsonEnv,
   logLevel,
@@ -72,11 +73,9 @@ const schema = z
     /** Where the embedded app loads App Bridge from; a local admin stand-in in development. */
     APP_BRIDGE_URL: z.string().url().default(SHOPIFY_APP_BRIDGE_URL),
     /** Extra origins allowed to frame the app (a local admin stand-in); development only. */
-    DEV_FRAME_ANCESTORS: z
-      .string()
-      .default("")
-      .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, "origins like http://127.0.0.1:3100"))),
+    DEV_FRAME_ANCESTORS: devOrigins,
+    /** Origins exempt from the download guard's address check (the simulated shop); development only. */
+    FETCH_ALLOWED_ORIGINS: devOrigins,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -104,6 +103,9 @@ const schema = z
     }
     if (env.DEV_FRAME_ANCESTORS.length > 0) {
       ctx.addIssue({ code: "custom", path: ["DEV_FRAME_ANCESTORS"], message: "not allowed in production" });
+    }
+    if (env.FETCH_ALLOWED_ORIGINS.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["FETCH_ALLOWED_ORIGINS"], message: "not allowed in production" });
     }
     if (env.PROVIDER_WEBHOOK_SECRET === DEV_PROVIDER_WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["PROVIDER_WEBHOOK_SECRET"], message: "required in production" });

@@ -29,6 +29,14 @@ describe("configuration", () => {
     expect(() => parseAppEnv({ NODE_ENV: "production", BILLING_PROVIDER: "stripe" })).toThrow(/STRIPE_SECRET_KEY: required in production[\s\S]*STRIPE_WEBHOOK_SECRET/);
   });
 
+  it("exempts stand-in origins from the download guard in development only, in the app and the worker alike", () => {
+    const origins = "http://127.0.0.1:3100, http://localhost:4000";
+    expect(parseAppEnv({ FETCH_ALLOWED_ORIGINS: origins }).FETCH_ALLOWED_ORIGINS).toEqual(["http://127.0.0.1:3100", "http://localhost:4000"]);
+    expect(parseWorkerEnv({ FETCH_ALLOWED_ORIGINS: origins }).FETCH_ALLOWED_ORIGINS).toEqual(["http://127.0.0.1:3100", "http://localhost:4000"]);
+    expect(() => parseAppEnv({ FETCH_ALLOWED_ORIGINS: "http://127.0.0.1:3100/path" })).toThrow(/FETCH_ALLOWED_ORIGINS.0: origins like/);
+    expect(() => parseAppEnv({ NODE_ENV: "production", FETCH_ALLOWED_ORIGINS: origins })).toThrow(/FETCH_ALLOWED_ORIGINS: not allowed in production/);
+  });
+
   it("names every bad field at once", () => {
     expect(() => parseAppEnv({ PORT: "abc", DATABASE_URL: "mysql://x", REDIS_URL: "nope" })).toThrow(
       /PORT[\s\S]*DATABASE_URL[\s\S]*REDIS_URL/,

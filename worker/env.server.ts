@@ -3,6 +3,8 @@ import { DEV_SESSION_ENCRYPTION_KEYS, sessionEncryptionKeys } from "../app/servi
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
+  DEV_PROVIDER_WEBHOOK_SECRET,
+  devOrigins,
   EnvError,
   jsonEnv,
   logLevel,
@@ -14,7 +16,6 @@ import {
 import { PROVIDER_NAMES } from "./providers/provider";
 import { routesSchema } from "./providers/routing";
 import { QUEUE_NAMES } from "./queues";
-import { DEV_PROVIDER_WEBHOOK_SECRET } from "../app/lib/env-schema";
 
 const schema = z.object({
   NODE_ENV: nodeEnv,
@@ -68,11 +69,7 @@ const schema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   PENDING_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Origins exempt from the download guard's address check (the simulated shop); development only. */
-  FETCH_ALLOWED_ORIGINS: z
-    .string()
-    .default("")
-    .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, "origins like http://127.0.0.1:3100"))),
+  FETCH_ALLOWED_ORIGINS: devOrigins,
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === "production" && env.SESSION_ENCRYPTION_KEYS.includes(DEV_SESSION_ENCRYPTION_KEYS)) {
     ctx.addIssue({ code: "custom", path: ["SESSION_ENCRYPTION_KEYS"], message: "required in production" });

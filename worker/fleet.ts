@@ -1,6 +1,6 @@
 import { Worker } from "bullmq";
 import pino, { type Logger } from "pino";
-import { importDeps } from "../app/services/catalog/import-deps.server";
+import { fetchPolicyOf, importDeps } from "../app/services/catalog/import-deps.server";
 import { deleteOldJobEvents, deleteUnusedAssets, failStuckJobs } from "../app/services/maintenance.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
@@ -37,7 +37,7 @@ export async function startFleet(
   const db = createPrisma(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const connection = redisConnection(env.REDIS_URL);
   const storage = createStorage(source);
-  const fetchPolicy = { allowHttp: env.NODE_ENV !== "production", allowedOrigins: env.FETCH_ALLOWED_ORIGINS };
+  const fetchPolicy = fetchPolicyOf(env);
   const generateQueue = makeQueue("generate", connection, env.REDIS_PREFIX);
   const publishQueue = makeQueue("publish", connection, env.REDIS_PREFIX);
   const providers = configuredProviders(env);

@@ -17,6 +17,13 @@ export const redisUrl = z
 
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 
+/** Origins like http://127.0.0.1:3100, comma-separated (development stand-ins). */
+export const devOrigins = z
+  .string()
+  .default("")
+  .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i, "origins like http://127.0.0.1:3100")));
+
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/atelier";
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 /** Signs provider webhook URLs; app and worker must share it. Refused in production. */

@@ -6,11 +6,13 @@ import { ImageIcon } from "@shopify/polaris-icons";
 import { randomUUID } from "node:crypto";
 import { useEffect, useState } from "react";
 import prisma from "~/db.server";
+import { appEnv } from "~/env.server";
 import { ASPECT_RATIOS, GENERATION_TYPES, MAX_PROMPT_LENGTH, MAX_VARIATIONS, MODEL_PRESETS, POSE_PRESETS, SCENE_PRESETS, shootPrice } from "~/lib/presets";
 import { requireShop } from "~/lib/shop-context.server";
 import { signedUrlOrNull } from "~/lib/signed-url.server";
 import { enqueueImport, enqueueShoot } from "~/queues.server";
 import { collectionProducts, CollectionProductsError, MAX_COLLECTIONS } from "~/services/catalog/collection-products.server";
+import { fetchPolicyOf, shopifyDownload } from "~/services/catalog/import-deps.server";
 import { createImportRun, ImportInputError } from "~/services/catalog/import.server";
 import { CreditsOwedError, InsufficientCreditsError } from "~/services/credits/errors.server";
 import { getBalance } from "~/services/credits/queries.server";
@@ -52,7 +54,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   let collectionError: { message: string; collectionId: string | null } | null = null;
   if (collectionIds.length > 0) {
     try {
-      const resolved = await collectionProducts(graphql, collectionIds, { include: pickedProductIds });
+      const bulk = { download: shopifyDownload(fetchPolicyOf(appEnv())) };
+      const resolved = await collectionProducts(graphql, collectionIds, { include: pickedProductIds, bulk });
       ids = resolved.productIds;
       collections = resolved.collections.map((c) => ({ id: c.id, title: c.title, count: c.productIds.length }));
     } catch (error) {

@@ -91,9 +91,16 @@ function flatten(node: Json, parentId: string | null, lines: string[]): number {
 export function startBulkOperation(sim: SimRuntime, shop: ShopState, id: number, onFinish: (shop: ShopState, id: number) => void): void {
   const op = shop.bulkOperations.get(id)!;
   setTimeout(() => {
-    op.status = "RUNNING";
+    if (op.status === "CREATED") op.status = "RUNNING";
     setTimeout(() => {
       void (async () => {
+        // A cancel takes effect when the operation would have written its results.
+        if (op.status === "CANCELING") {
+          op.status = "CANCELED";
+          op.completedAt = new Date();
+          onFinish(shop, id);
+          return;
+        }
         try {
           const ctx: SimContext = { shop, sim, bulk: true };
           const result = await execute({
@@ -127,7 +134,7 @@ export function startBulkOperation(sim: SimRuntime, shop: ShopState, id: number,
         op.completedAt = new Date();
         onFinish(shop, id);
       })();
-    }, 20);
+    }, sim.config.bulkOperationMs);
   }, 20);
 }
 

@@ -12,6 +12,8 @@ export interface SimConfig {
   restoreRate: number;
   maxQueryCost: number;
   mediaProcessingMs: number;
+  /** How long a bulk query stays RUNNING before its results are written. */
+  bulkOperationMs: number;
   scopes: string[];
   /** Topic → path on the app, as shopify.app.toml declares them. */
   webhookPaths: Record<string, string>;

@@ -45,6 +45,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     restoreRate: options.restoreRate ?? 100,
     maxQueryCost: options.maxQueryCost ?? 1000,
     mediaProcessingMs: options.mediaProcessingMs ?? 400,
+    bulkOperationMs: options.bulkOperationMs ?? 20,
     scopes: options.scopes ?? ["read_products", "write_products", "write_files"],
     webhookPaths: webhookPathsFromToml(path.join(root, "shopify.app.toml")),
     apiVersion: options.apiVersion ?? "2026-01",

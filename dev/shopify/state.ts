@@ -80,7 +80,7 @@ export interface CollectionRecord {
 export interface BulkOperationRecord {
   id: number;
   query: string;
-  status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
+  status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELING" | "CANCELED";
   createdAt: Date;
   completedAt: Date | null;
   objectCount: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { collectionProducts, CollectionProductsError } from "~/services/catalog/collection-products.server";
+import { fetchPolicyOf, shopifyDownload } from "~/services/catalog/import-deps.server";
 import { MAX_SHOOT_PRODUCTS } from "~/services/shoots/create.server";
 import { createAdminGraphQL, type AdminGraphQL } from "~/services/shopify/admin-graphql.server";
 import { useSimulator } from "../support/simulator";
@@ -21,7 +22,7 @@ async function admin(label: string): Promise<{ admin: AdminGraphQL; shop: string
     admin: {
       bucket: client.bucket,
       request: <T>(operation: string, variables?: Record<string, unknown>) => {
-        requests.push(variables ?? {});
+        requests.push({ operation: /(?:query|mutation) (\w+)/.exec(operation)?.[1], ...variables });
         return client.request<T>(operation, variables);
       },
     },
@@ -65,7 +66,7 @@ describe("products of Shopify collections", () => {
     expect(dresses.productsCount.count).toBe(260);
     const result = await collectionProducts(client, [dresses.id]);
     expect(result.productIds).toEqual(membersOf(shop, "Dresses"));
-    expect(result.collections).toEqual([{ id: dresses.id, title: "Dresses", handle: "dresses", productIds: result.productIds }]);
+    expect(result.collections).toEqual([{ id: dresses.id, title: "Dresses", handle: "dresses", productIds: result.productIds, readWith: "pages" }]);
     expect(requests.map((r) => r.first)).toEqual([250, 250]);
     expect(requests[0]!.after).toBeNull();
     expect(requests[1]!.after).toEqual(expect.any(String));
@@ -164,4 +165,88 @@ describe("products of Shopify collections", () => {
     expect(error.code).toBe("shopify_busy");
     expect(error.message).toMatch(/Shopify is busy with this shop's other requests; try again in \d+ seconds/);
   }, 20_000);
+
+  describe("with a bulk operation for large collections", () => {
+    const download = shopifyDownload(fetchPolicyOf({ NODE_ENV: "test", FETCH_ALLOWED_ORIGINS: [sim.url] }));
+    const operations = (requests: Record<string, unknown>[]) => requests.map((r) => r.operation);
+    const bulkOps = (shop: string) => [...sim.runtime.state.shop(shop).bulkOperations.values()];
+
+    it("reads a collection past the threshold with one bulk operation instead of its remaining pages", async () => {
+      const { admin: client, shop, requests } = await admin("coll-bulk");
+      const byTitle = await collectionsOf(shop);
+      const result = await collectionProducts(client, [byTitle.get("Dresses")!.id, byTitle.get("New arrivals")!.id], {
+        bulk: { download, threshold: 100, pollMs: 20 },
+      });
+      const dresses = membersOf(shop, "Dresses");
+      expect(result.collections.map((c) => [c.title, c.readWith, c.productIds.length])).toEqual([
+        ["Dresses", "bulk_operation", 260],
+        ["New arrivals", "pages", 20],
+      ]);
+      expect(result.collections[0]!.productIds).toEqual(dresses);
+      expect(result.productIds).toEqual([...new Set([...dresses, ...membersOf(shop, "New arrivals")])]);
+      // The first page (which tells the count), the bulk operation, its polls; no second page.
+      const ops = operations(requests);
+      expect(ops.slice(0, 2)).toEqual(["AtelierCollectionProducts", "AtelierRunBulkQuery"]);
+      expect(ops.filter((o) => o === "AtelierCollectionProducts")).toHaveLength(2);
+      expect(ops.filter((o) => o === "AtelierBulkOperation").length).toBeGreaterThanOrEqual(1);
+      expect(bulkOps(shop).map((o) => o.status)).toEqual(["COMPLETED"]);
+      expect(bulkOps(shop)[0]!.query).toContain(byTitle.get("Dresses")!.id);
+    });
+
+    it("pages instead when the shop's bulk query slot is taken, and leaves that operation alone", async () => {
+      const { admin: client, shop, requests } = await admin("coll-bulk-busy");
+      const dresses = (await collectionsOf(shop)).get("Dresses")!.id;
+      sim.runtime.config.bulkOperationMs = 3000;
+      try {
+        const token = await sim.accessToken(shop);
+        const theirs = await sim.gql<{ bulkOperationRunQuery: { bulkOperation: { id: string } | null } }>(
+          `mutation { bulkOperationRunQuery(query: "{ products { edges { node { id } } } }") { bulkOperation { id } } }`,
+          {},
+          token,
+        );
+        expect(theirs.body.data!.bulkOperationRunQuery.bulkOperation).not.toBeNull();
+        const result = await collectionProducts(client, [dresses], { bulk: { download, threshold: 100 } });
+        expect(result.collections[0]!.readWith).toBe("pages");
+        expect(result.productIds).toEqual(membersOf(shop, "Dresses"));
+        expect(operations(requests)).toEqual(["AtelierCollectionProducts", "AtelierRunBulkQuery", "AtelierCollectionProducts"]);
+        expect(bulkOps(shop).map((o) => o.status)).toEqual([expect.stringMatching(/^(CREATED|RUNNING)$/)]);
+      } finally {
+        sim.runtime.config.bulkOperationMs = 20;
+      }
+    });
+
+    it("cancels an operation that runs past its wait and pages instead", async () => {
+      const { admin: client, shop, requests } = await admin("coll-bulk-slow");
+      const dresses = (await collectionsOf(shop)).get("Dresses")!.id;
+      sim.runtime.config.bulkOperationMs = 5000;
+      try {
+        const started = Date.now();
+        const result = await collectionProducts(client, [dresses], { bulk: { download, threshold: 100, maxWaitMs: 300, pollMs: 50 } });
+        expect(Date.now() - started).toBeLessThan(4000);
+        expect(result.collections[0]!.readWith).toBe("pages");
+        expect(result.productIds).toEqual(membersOf(shop, "Dresses"));
+        const ops = operations(requests);
+        expect(ops).toContain("AtelierCancelBulkOperation");
+        expect(ops.at(-1)).toBe("AtelierCollectionProducts");
+        expect(bulkOps(shop).map((o) => o.status)).toEqual(["CANCELING"]);
+        await new Promise((r) => setTimeout(r, 5200));
+        expect(bulkOps(shop).map((o) => [o.status, o.jsonl])).toEqual([["CANCELED", null]]);
+      } finally {
+        sim.runtime.config.bulkOperationMs = 20;
+      }
+    }, 20_000);
+
+    it("keeps paging small collections and applies the shoot's cap to a bulk result", async () => {
+      const { admin: client, shop, requests } = await admin("coll-bulk-small");
+      const byTitle = await collectionsOf(shop);
+      const small = await collectionProducts(client, [byTitle.get("Dresses")!.id], { bulk: { download } });
+      expect(small.collections[0]!.readWith).toBe("pages");
+      expect(operations(requests)).not.toContain("AtelierRunBulkQuery");
+
+      const filler = Array.from({ length: 4_900 }, (_, i) => `gid://shopify/Product/${2_000_000 + i}`);
+      const capped = await failure(collectionProducts(client, [byTitle.get("Tees")!.id], { include: filler, bulk: { download, threshold: 100 } }));
+      expect(capped.code).toBe("too_many_products");
+      expect(capped.message).toMatch(/the chosen collections and products come to more/);
+    });
+  });
 });

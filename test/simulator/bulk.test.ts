@@ -177,6 +177,31 @@ describe("bulk query operations", () => {
     await finish(other.bulkOperationRunQuery.bulkOperation!.id, b);
   });
 
+  it("cancels a running operation (CANCELING, then CANCELED without results) and refuses to cancel a finished one", async () => {
+    const token = await sim.accessToken("bulk-cancel.myshopify.com");
+    const CANCEL = `mutation($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { id status } userErrors { field message } } }`;
+    type Cancel = { bulkOperationCancel: { bulkOperation: { id: string; status: string } | null; userErrors: Err[] } };
+    sim.runtime.config.bulkOperationMs = 400;
+    try {
+      const op = dataOf(await run(`{ products { edges { node { id } } } }`, token)).bulkOperationRunQuery.bulkOperation!;
+      const cancelled = dataOf(await sim.gql<Cancel>(CANCEL, { id: op.id }, token)).bulkOperationCancel;
+      expect(cancelled).toEqual({ bulkOperation: { id: op.id, status: "CANCELING" }, userErrors: [] });
+      // Until it has stopped it still holds the shop's bulk query slot.
+      expect(dataOf(await run(`{ products { edges { node { id } } } }`, token)).bulkOperationRunQuery.userErrors[0]!.code).toBe("OPERATION_IN_PROGRESS");
+      const final = await until(async () => {
+        const current = dataOf(await sim.gql<{ bulkOperation: Op }>(OP, { id: op.id }, token)).bulkOperation;
+        return current.status === "CANCELING" ? undefined : current;
+      }, "cancel");
+      expect(final).toMatchObject({ status: "CANCELED", url: null });
+      const again = dataOf(await sim.gql<Cancel>(CANCEL, { id: op.id }, token)).bulkOperationCancel;
+      expect(again.userErrors[0]!.message).toMatch(/cannot be canceled when it is canceled/);
+      const unknown = dataOf(await sim.gql<Cancel>(CANCEL, { id: "gid://shopify/BulkOperation/1" }, token)).bulkOperationCancel;
+      expect(unknown).toEqual({ bulkOperation: null, userErrors: [{ field: ["id"], message: "Bulk operation does not exist" }] });
+    } finally {
+      sim.runtime.config.bulkOperationMs = 20;
+    }
+  });
+
   it("refuses the deprecated currentBulkOperation, like every deprecated field", async () => {
     // 2026-01 deprecates currentBulkOperation in favour of bulkOperations; the
     // simulated shop rejects deprecated fields, so clients must poll bulkOperation(id:).

@@ -51,6 +51,7 @@ export async function startAppServer(p: { port: number; simulatorUrl: string; en
       APP_BRIDGE_URL: `${p.simulatorUrl}/app-bridge.js`,
       DEV_FRAME_ANCESTORS: p.simulatorUrl,
       SHOPIFY_ADMIN_URL: p.simulatorUrl,
+      FETCH_ALLOWED_ORIGINS: p.simulatorUrl,
       NODE_OPTIONS: `--import ${router}`,
       LOG_LEVEL: "warn",
       ...p.env,

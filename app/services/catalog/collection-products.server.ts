@@ -1,13 +1,18 @@
 import { z } from "zod";
 import { MAX_SHOOT_PRODUCTS } from "../shoots/create.server";
 import { ShopifyThrottledError, type AdminGraphQL } from "../shopify/admin-graphql.server";
+import { BULK_IN_PROGRESS, bulkLines, bulkOperationState, bulkRunning, cancelBulkOperation, startBulkQuery } from "../shopify/bulk-query.server";
 
 // The products of Shopify collections, for choosing a shoot's products by collection.
 // Each collection is paged through `collection.products` (250 a page, Shopify's
 // maximum; about 254 cost points a page), and the union is capped at what one shoot
-// may hold.
+// may hold. A large collection is read with a bulk operation instead, which costs a
+// few points however many products it has; when the shop has no room for another
+// bulk query, or it runs too long, paging takes over (docs/decisions/013).
 
 export const COLLECTION_PAGE_SIZE = 250;
+/** Past this many products a collection is read with a bulk operation: ~4 pages is what a standard plan's bucket holds. */
+export const COLLECTION_BULK_THRESHOLD = 1000;
 /** How many collections one request may resolve. */
 export const MAX_COLLECTIONS = 50;
 
@@ -58,6 +63,7 @@ export interface CollectionSelection {
   handle: string;
   /** The collection's products (all of them, since the cap was not reached). */
   productIds: string[];
+  readWith: "pages" | "bulk_operation";
 }
 
 export interface CollectionProducts {
@@ -76,6 +82,18 @@ export interface CollectionProductsOptions {
   /** How long, in all, to wait out THROTTLED answers before giving up. */
   maxThrottleWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Reads large collections with a bulk operation; without it every collection is paged. */
+  bulk?: CollectionBulkOptions;
+}
+
+export interface CollectionBulkOptions {
+  /** Guarded download of the operation's JSONL result. */
+  download(url: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Collections with more products than this use a bulk operation. */
+  threshold?: number;
+  /** How long to wait for the operation before cancelling it and paging instead. */
+  maxWaitMs?: number;
+  pollMs?: number;
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
@@ -112,18 +130,18 @@ export async function collectionProducts(
   if (include.length > max) throw tooMany(`${count(include.length)} are already chosen`);
 
   // Shopify's pacing lives in the client; a THROTTLED answer (another client of the shop
-  // spent the bucket) is waited out here, within a budget, instead of failing the page.
-  const page = async (id: string, after: string | null): Promise<CollectionPage> => {
+  // spent the bucket) is waited out here, within a budget, instead of failing the request.
+  const unthrottled = async <T>(collectionId: string, request: () => Promise<T>): Promise<T> => {
     for (;;) {
       try {
-        return await admin.request<CollectionPage>(COLLECTION_PRODUCTS, { id, first: pageSize, after });
+        return await request();
       } catch (error) {
         if (!(error instanceof ShopifyThrottledError)) throw error;
         if (error.retryAfterMs > throttleBudget) {
           throw new CollectionProductsError(
             `Shopify is busy with this shop's other requests; try again in ${Math.ceil(error.retryAfterMs / 1000)} seconds.`,
             "shopify_busy",
-            id,
+            collectionId,
           );
         }
         throttleBudget -= error.retryAfterMs;
@@ -131,6 +149,9 @@ export async function collectionProducts(
       }
     }
   };
+  const page = (id: string, after: string | null) =>
+    unthrottled(id, () => admin.request<CollectionPage>(COLLECTION_PRODUCTS, { id, first: pageSize, after }));
+
 
   const all = new Set(include);
   const collections: CollectionSelection[] = [];
@@ -138,35 +159,85 @@ export async function collectionProducts(
     let after: string | null = null;
     let selection: CollectionSelection | null = null;
     const mine = new Set<string>();
+    const add = (productId: string, title: string) => {
+      if (mine.has(productId)) return;
+      mine.add(productId);
+      selection!.productIds.push(productId);
+      all.add(productId);
+      if (all.size > max) {
+        throw tooMany(
+          collections.length === 0 && include.length === 0
+            ? `the collection “${title}” has more`
+            : `the chosen collections${include.length ? " and products" : ""} come to more`,
+        );
+      }
+    };
     do {
       const data = await page(id, after);
       const c = data.collection;
       if (!c) {
         throw new CollectionProductsError(`Collection ${id} was not found in this shop; it may have been deleted.`, "unknown_collection", id);
       }
+      const firstPage = !selection;
       if (!selection) {
-        selection = { id: c.id, title: c.title, handle: c.handle, productIds: [] };
+        selection = { id: c.id, title: c.title, handle: c.handle, productIds: [], readWith: "pages" };
         // An exact count past the cap is decided without paging through the rest.
         if (c.productsCount && c.productsCount.count > max) {
           throw tooMany(`the collection “${c.title}” alone has ${count(c.productsCount.count)}`);
         }
       }
-      for (const node of c.products.nodes) {
-        if (mine.has(node.id)) continue;
-        mine.add(node.id);
-        selection.productIds.push(node.id);
-        all.add(node.id);
-      }
-      if (all.size > max) {
-        throw tooMany(
-          collections.length === 0 && include.length === 0
-            ? `the collection “${c.title}” has more`
-            : `the chosen collections${include.length ? " and products" : ""} come to more`,
-        );
-      }
+      for (const node of c.products.nodes) add(node.id, c.title);
       after = c.products.pageInfo.hasNextPage ? c.products.pageInfo.endCursor : null;
+      const bulk = options.bulk;
+      if (firstPage && after && bulk && (c.productsCount?.count ?? 0) > (bulk.threshold ?? COLLECTION_BULK_THRESHOLD)) {
+        const patient: AdminGraphQL = {
+          bucket: admin.bucket,
+          request: <T>(operation: string, variables?: Record<string, unknown>) => unthrottled(id, () => admin.request<T>(operation, variables)),
+        };
+        const rest = await bulkCollectionProductIds(patient, id, bulk, sleep);
+        if (rest) {
+          // The bulk result repeats the first page's products; `add` keeps each once.
+          for (const productId of rest) add(productId, c.title);
+          selection.readWith = "bulk_operation";
+          after = null;
+        }
+      }
     } while (after);
-    collections.push(selection);
+    collections.push(selection!);
   }
   return { productIds: [...all], collections };
+}
+
+/**
+ * A collection's product GIDs through a bulk operation, or null when paging should be
+ * used instead: the shop has no room for another bulk query, or it did not finish in
+ * time (then it is cancelled), or it ended without a result.
+ */
+async function bulkCollectionProductIds(
+  admin: AdminGraphQL,
+  collectionId: string,
+  bulk: CollectionBulkOptions,
+  sleep: (ms: number) => Promise<void>,
+): Promise<string[] | null> {
+  // The id was validated as a collection GID, so it is safe inside the query text.
+  const operationId = await startBulkQuery(admin, `{ collection(id: "${collectionId}") { id products { edges { node { id } } } } }`);
+  if (operationId === BULK_IN_PROGRESS) return null;
+  const deadline = Date.now() + (bulk.maxWaitMs ?? 20_000);
+  let state = await bulkOperationState(admin, operationId);
+  while (bulkRunning(state)) {
+    if (Date.now() >= deadline) {
+      await cancelBulkOperation(admin, operationId).catch(() => undefined);
+      return null;
+    }
+    await sleep(bulk.pollMs ?? 500);
+    state = await bulkOperationState(admin, operationId);
+  }
+  if (state.status !== "COMPLETED") return null;
+  if (!state.url) return [];
+  const ids: string[] = [];
+  for await (const row of bulkLines<{ id?: string }>(await bulk.download(state.url))) {
+    // The collection itself is the one root line; the rest are its products.
+    if (row.id && productGid.safeParse(row.id).success) ids.push(row.id);
+  }
+  return ids;
 }

@@ -1,17 +1,10 @@
-import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
 import { z } from "zod";
 import { publishedMediaIds } from "../publish/requests.server";
 import type { Db } from "../prisma.server";
 import type { AdminGraphQL } from "../shopify/admin-graphql.server";
+import { BULK_IN_PROGRESS, bulkLines, bulkOperationState, bulkRunning, startBulkQuery } from "../shopify/bulk-query.server";
 import { importShopifyImage, type ImageIngestDeps } from "./import-image.server";
-import {
-  BULK_OPERATION_STATUS,
-  BULK_PRODUCT_MEDIA,
-  IMPORT_PRODUCT_MEDIA,
-  RUN_BULK_QUERY,
-  type MediaImageNode,
-} from "./queries.server";
+import { BULK_PRODUCT_MEDIA, IMPORT_PRODUCT_MEDIA, type MediaImageNode } from "./queries.server";
 
 export const MAX_SELECTION = 5000;
 /** Above this many products an import uses a bulk operation instead of paging. */
@@ -129,25 +122,13 @@ async function runBulkImport(
 ): Promise<void> {
   let operationId = run.bulkOperationId;
   if (!operationId) {
-    const started = await deps.admin.request<{
-      bulkOperationRunQuery: { bulkOperation: { id: string } | null; userErrors: { message: string; code?: string }[] };
-    }>(RUN_BULK_QUERY, { query: BULK_PRODUCT_MEDIA });
-    const op = started.bulkOperationRunQuery.bulkOperation;
-    if (!op) {
-      const inProgress = started.bulkOperationRunQuery.userErrors.some((e) => e.code === "OPERATION_IN_PROGRESS");
-      if (inProgress) throw new BulkOperationPending(5000);
-      throw new Error(started.bulkOperationRunQuery.userErrors.map((e) => e.message).join("; "));
-    }
-    operationId = op.id;
+    const started = await startBulkQuery(deps.admin, BULK_PRODUCT_MEDIA);
+    if (started === BULK_IN_PROGRESS) throw new BulkOperationPending(5000);
+    operationId = started;
     await deps.db.importRun.update({ where: { id: run.id }, data: { bulkOperationId: operationId } });
   }
-  const status = await deps.admin.request<{ node: { status: string; url: string | null; errorCode: string | null } | null }>(
-    BULK_OPERATION_STATUS,
-    { id: operationId },
-  );
-  const node = status.node;
-  if (!node) throw new Error(`bulk operation ${operationId} not found`);
-  if (node.status === "CREATED" || node.status === "RUNNING") throw new BulkOperationPending(2000);
+  const node = await bulkOperationState(deps.admin, operationId);
+  if (bulkRunning(node)) throw new BulkOperationPending(2000);
   if (node.status !== "COMPLETED") throw new Error(`bulk operation ended ${node.status} (${node.errorCode ?? "no code"})`);
 
   const wanted = run.productIds.length > 0 ? new Set(run.productIds) : null;
@@ -155,10 +136,7 @@ async function runBulkImport(
   let batch: { productId: string; media: MediaImageNode }[] = [];
   if (node.url) {
     // JSONL is streamed line by line; a 5,000-product catalog is never held in memory.
-    const lines = createInterface({ input: Readable.from(await deps.download(node.url)), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (!line.trim()) continue;
-      const row = JSON.parse(line) as MediaImageNode & { __parentId?: string };
+    for await (const row of bulkLines<MediaImageNode & { __parentId?: string }>(await deps.download(node.url))) {
       if (!row.__parentId) {
         if (!wanted || wanted.has(row.id ?? "")) products.add(row.id ?? "");
         continue;

@@ -27,19 +27,6 @@ export const BULK_PRODUCT_MEDIA = `{
   }
 }`;
 
-export const RUN_BULK_QUERY = `#graphql
-  mutation AtelierRunBulkQuery($query: String!) {
-    bulkOperationRunQuery(query: $query, groupObjects: false) {
-      bulkOperation { id status }
-      userErrors { field message code }
-    }
-  }`;
-
-export const BULK_OPERATION_STATUS = `#graphql
-  query AtelierBulkOperation($id: ID!) {
-    node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
-  }`;
-
 export const CATALOG_PRODUCTS = `#graphql
   query AtelierCatalogProducts(
     $first: Int, $last: Int, $after: String, $before: String,

@@ -332,7 +332,7 @@ export function mutationRoot(ctx: SimContext) {
     productDelete: (args: { input: { id: string }; synchronous?: boolean | null }) => productDelete(ctx, args),
 
     bulkOperationRunQuery: (args: { query: string; groupObjects: boolean }) => {
-      const running = [...ctx.shop.bulkOperations.values()].find((o) => o.status === "CREATED" || o.status === "RUNNING");
+      const running = [...ctx.shop.bulkOperations.values()].find((o) => o.status === "CREATED" || o.status === "RUNNING" || o.status === "CANCELING");
       if (running) {
         return { bulkOperation: null, userErrors: [{ field: ["query"], message: `A bulk query operation for this app and shop is already in progress: ${gid("BulkOperation", running.id)}.`, code: "OPERATION_IN_PROGRESS" }] };
       }
@@ -342,6 +342,17 @@ export function mutationRoot(ctx: SimContext) {
       const op = { id, query: args.query, status: "CREATED" as const, createdAt: new Date(), completedAt: null, objectCount: 0, rootObjectCount: 0, jsonl: null, errorCode: null };
       ctx.shop.bulkOperations.set(id, op);
       ctx.sim.startBulkOperation(ctx.shop, id);
+      return { bulkOperation: bulkOperationObject(ctx, op), userErrors: [] };
+    },
+
+    bulkOperationCancel: (args: { id: string }) => {
+      const ref = parseGid(args.id, "BulkOperation");
+      const op = ref ? ctx.shop.bulkOperations.get(ref.id) : undefined;
+      if (!op) return { bulkOperation: null, userErrors: [{ field: ["id"], message: "Bulk operation does not exist" }] };
+      if (op.status !== "CREATED" && op.status !== "RUNNING") {
+        return { bulkOperation: bulkOperationObject(ctx, op), userErrors: [{ field: ["id"], message: `A bulk operation cannot be canceled when it is ${op.status.toLowerCase()}` }] };
+      }
+      op.status = "CANCELING";
       return { bulkOperation: bulkOperationObject(ctx, op), userErrors: [] };
     },
 
