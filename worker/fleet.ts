@@ -1,7 +1,7 @@
 import { Worker } from "bullmq";
 import pino, { type Logger } from "pino";
 import { fetchPolicyOf, importDeps } from "../app/services/catalog/import-deps.server";
-import { deleteOldJobEvents, deleteUnusedAssets, failStuckJobs } from "../app/services/maintenance.server";
+import { deleteOldJobEvents, deleteOrphanOutputs, deleteUnusedAssets, failStuckJobs } from "../app/services/maintenance.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
 import { enqueueGenerationJobs, sweepPendingJobs } from "../app/lib/generate-queue.server";
@@ -9,6 +9,7 @@ import { runApprovedDrafts } from "../app/services/watcher/watcher.server";
 import { enqueuePublications, sweepPublications } from "../app/lib/publish-queue.server";
 import { autoPublish } from "../app/services/publish/auto-publish.server";
 import { generateProcessor } from "./generate";
+import { MAX_STALLED_COUNT, settleGivenUpJob } from "./given-up";
 import { importProcessor } from "./import";
 import { publishProcessor } from "./publish";
 import { providerWebhookUrl } from "../app/services/providers/webhook-token.server";
@@ -53,6 +54,7 @@ export async function startFleet(
       },
       cleanup: async () => ({
         unusedAssets: await deleteUnusedAssets(db.prisma, storage),
+        orphanOutputs: await deleteOrphanOutputs(db.prisma, storage),
         oldEvents: await deleteOldJobEvents(db.prisma),
         // Well past the generate timeout plus every retry's backoff.
         stuckJobs: await failStuckJobs(db.prisma, env.GENERATE_TIMEOUT_MS * 3),
@@ -98,8 +100,14 @@ export async function startFleet(
       concurrency: concurrency[name] ?? 1,
       lockDuration: env.WORKER_LOCK_MS,
       stalledInterval: env.WORKER_LOCK_MS,
+      // Every processor resumes a stalled job safely (a claim takes `processing` jobs back),
+      // so a job whose workers died under it a few times is retaken rather than given up.
+      maxStalledCount: MAX_STALLED_COUNT,
     });
-    worker.on("failed", (job, err) => log.error({ queue: name, jobId: job?.id, err }, "job failed"));
+    worker.on("failed", (job, err) => {
+      log.error({ queue: name, jobId: job?.id, err }, "job failed");
+      if (name === "generate" && job) void settleGivenUpJob(db.prisma, job, log);
+    });
     worker.on("error", (err) => log.error({ queue: name, err }, "worker error"));
     workers.push(worker);
   }

@@ -65,7 +65,7 @@ export async function storeOutput(deps: OutputDeps, row: ClaimedJob, input: Buff
   const review = deps.fidelityGate === false ? { needsReview: false } : await fidelityReview(input, image.bytes, row.scenePreset);
   const path = `${row.shopId}/${row.id}/v${row.variation}.${image.ext}`;
   await deps.storage.put("outputs", path, image.bytes, { contentType: image.mimeType, upsert: true });
-  return completeJob(
+  const completed = await completeJob(
     deps.db,
     row.shopId,
     row.id,
@@ -81,4 +81,17 @@ export async function storeOutput(deps: OutputDeps, row: ClaimedJob, input: Buff
     },
     review,
   );
+  if (!completed) await dropIfJobEnded(deps, row, path);
+  return completed;
+}
+
+/**
+ * The job was cancelled or failed while this attempt made its photo: no asset will
+ * ever point at the file, so it goes now. A job another attempt completed keeps it
+ * (the path is the job's, shared by its attempts); files a dead worker left behind
+ * are the maintenance cleanup's (deleteOrphanOutputs).
+ */
+async function dropIfJobEnded(deps: OutputDeps, row: ClaimedJob, path: string): Promise<void> {
+  const job = await deps.db.generationJob.findFirst({ where: { id: row.id, shopId: row.shopId }, select: { status: true } });
+  if (job && (job.status === "cancelled" || job.status === "failed")) await deps.storage.delete("outputs", [path]);
 }

@@ -21,6 +21,26 @@ export async function deleteUnusedAssets(db: PrismaClient, storage: Storage, now
   return candidates.length;
 }
 
+/**
+ * Output files of jobs that ended failed or cancelled. An attempt can store its output
+ * and then lose the race to complete the job: the merchant cancelled it in flight, a
+ * later attempt failed it, or the worker died between storing and completing and the
+ * job failed afterwards. No asset points at such a file, so nothing else would delete
+ * it. Looks at jobs that had started and ended within `withinMs`; the task runs more
+ * often than that, so each such job is looked at a few times and late writes are caught.
+ */
+export async function deleteOrphanOutputs(db: PrismaClient, storage: Storage, now = new Date(), withinMs = 2 * DAY): Promise<number> {
+  const ended = await db.generationJob.findMany({
+    where: { status: { in: ["failed", "cancelled"] }, startedAt: { not: null }, completedAt: { gte: new Date(now.getTime() - withinMs) } },
+    select: { id: true, shopId: true },
+    orderBy: { completedAt: "asc" },
+    take: 5_000,
+  });
+  let deleted = 0;
+  for (const j of ended) deleted += await storage.deletePrefix("outputs", `${j.shopId}/${j.id}/`);
+  return deleted;
+}
+
 export async function deleteOldJobEvents(db: PrismaClient, now = new Date()): Promise<number> {
   const result = await db.jobEvent.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - 90 * DAY) } } });
   return result.count;

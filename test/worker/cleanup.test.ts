@@ -5,9 +5,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { grantPurchase } from "~/services/credits/operations.server";
 import { getBalance } from "~/services/credits/queries.server";
-import { deleteOldJobEvents, deleteUnusedAssets, failStuckJobs } from "~/services/maintenance.server";
+import { deleteOldJobEvents, deleteOrphanOutputs, deleteUnusedAssets, failStuckJobs } from "~/services/maintenance.server";
 import { createShoot } from "~/services/shoots/create.server";
-import { claimJob } from "~/services/shoots/job-state.server";
+import { claimJob, completeJob, failJob } from "~/services/shoots/job-state.server";
 import { createLocalStorage } from "~/services/storage/local.server";
 import { StorageNotFoundError } from "~/services/storage/storage.server";
 import { makeShop, useTestDb } from "../support/db";
@@ -55,5 +55,34 @@ describe("maintenance", () => {
     expect(await getBalance(h.prisma, shop.id)).toBe(5);
     expect(await deleteOldJobEvents(h.prisma, new Date(Date.now() + 91 * DAY))).toBeGreaterThanOrEqual(3);
     expect(await h.prisma.jobEvent.count({ where: { jobId: s.jobIds[0] } })).toBe(0);
+  });
+
+  it("deletes the output files of jobs that ended failed after an attempt stored one, and keeps completed jobs' outputs", async () => {
+    const shop = await makeShop(h);
+    await grantPurchase(h.prisma, shop.id, { credits: 5, key: `p-${shop.id}` });
+    await asset(shop.id, "active", "gid://shopify/Product/11");
+    await asset(shop.id, "active", "gid://shopify/Product/12");
+    const s = await createShoot(h.prisma, shop.id, {
+      clientKey: randomUUID(),
+      productIds: ["gid://shopify/Product/11", "gid://shopify/Product/12"],
+      options: { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "studio", generationType: "standard" },
+    });
+    const [kept, lost] = s.jobIds as [string, string];
+    for (const id of s.jobIds) {
+      await claimJob(h.prisma, shop.id, id, { provider: "studio", model: "studio-compositor" });
+      await storage.put("outputs", `${shop.id}/${id}/v1.jpg`, Buffer.from("jpeg"), { contentType: "image/jpeg", upsert: true });
+    }
+    const output = { bucket: "outputs", path: `${shop.id}/${kept}/v1.jpg`, mimeType: "image/jpeg", byteSize: 4, width: 1, height: 1, sha256: "0".repeat(64), productId: null };
+    expect(await completeJob(h.prisma, shop.id, kept, output)).toBe(true);
+    // The other attempt stored its file, then the job failed before it could complete.
+    await failJob(h.prisma, shop.id, lost, { code: "provider_error", message: "failed after storing" });
+
+    expect(await deleteOrphanOutputs(h.prisma, storage)).toBe(1);
+    await expect(storage.get("outputs", `${shop.id}/${lost}/v1.jpg`)).rejects.toBeInstanceOf(StorageNotFoundError);
+    expect((await storage.get("outputs", `${shop.id}/${kept}/v1.jpg`)).toString()).toBe("jpeg");
+    expect(await deleteOrphanOutputs(h.prisma, storage)).toBe(0);
+    // Jobs that ended long before the window are not looked at again.
+    await storage.put("outputs", `${shop.id}/${lost}/v1.jpg`, Buffer.from("late"), { contentType: "image/jpeg", upsert: true });
+    expect(await deleteOrphanOutputs(h.prisma, storage, new Date(Date.now() + 3 * DAY))).toBe(0);
   });
 });
