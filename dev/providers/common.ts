@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { z } from "zod";
 import { renderStudioShot } from "../../worker/providers/studio/index";
+import { mulberry32 } from "../../worker/providers/studio/random";
 import { HttpError, readBody, send } from "../shopify/http/util";
 
 // What every provider stand-in shares: an HTTP server, a scenario script tests set
@@ -38,8 +39,42 @@ export const SCENARIOS = [
   "stuck",
   /** The webhook is never sent (polling must cover it). */
   "no_webhook",
+  /** Succeeds, and the same webhook is delivered twice (duplicates must change nothing). */
+  "duplicate_webhook",
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * A seeded random mix for submissions nobody scripted: each rate is the chance that a
+ * submission behaves as that scenario (the rest succeed). The same seed and the same
+ * order of submissions give the same scenarios, so a failing soak can be replayed.
+ */
+export interface FaultMix {
+  seed: number;
+  rates: Partial<Record<Exclude<Scenario, "success">, number>>;
+}
+
+const faultMix = z.object({
+  seed: z.number().int(),
+  rates: z.partialRecord(z.enum(SCENARIOS).exclude(["success"]), z.number().min(0).max(1)),
+}).refine((m) => Object.values(m.rates).reduce((a, b) => a + (b ?? 0), 0) <= 1, "rates add up to more than 1");
+
+const scenarioBody = z.object({ scenarios: z.array(z.enum(SCENARIOS)).max(1000).default([]), faults: faultMix.nullable().optional() });
+
+/** Draws scenarios from a mix; `success` for whatever the rates leave over. */
+export function scenarioPicker(mix: FaultMix): () => Scenario {
+  const parsed = faultMix.parse(mix);
+  const random = mulberry32(parsed.seed);
+  const table = Object.entries(parsed.rates) as [Scenario, number][];
+  return () => {
+    let x = random();
+    for (const [scenario, rate] of table) {
+      if (x < rate) return scenario;
+      x -= rate;
+    }
+    return "success";
+  };
+}
 
 export interface ReceivedRequest {
   method: string;
@@ -56,6 +91,13 @@ export interface StandInOptions {
   latencyMs?: number;
   /** How long outputs stay downloadable. */
   outputTtlMs?: number;
+  /** Scenarios for unscripted submissions; without it they all succeed. */
+  faults?: FaultMix;
+  /**
+   * Renders each distinct input once and serves that image again (seed ignored), so
+   * a load test measures the pipeline rather than the stand-in's renderer.
+   */
+  reuseOutputs?: boolean;
 }
 
 export interface StandInContext {
@@ -66,8 +108,11 @@ export interface StandInContext {
   publishOutput(input: Buffer, scenario: Scenario, seed: number): Promise<string>;
   /** Fetches an input given as a data: URI or an http(s) URL. Throws HttpError 422 when unreadable. */
   loadInput(ref: string): Promise<Buffer>;
-  /** Sends a webhook after `delayMs`, unless the scenario suppresses it. */
-  deliverLater(delayMs: number, send: () => Promise<void>): void;
+  /**
+   * Runs `send` after `delayMs`. Given the submission's scenario, `send` is a webhook:
+   * a `duplicate_webhook` submission has it sent a second time.
+   */
+  deliverLater(delayMs: number, send: () => Promise<void>, scenario?: Scenario): void;
   readonly received: ReceivedRequest[];
 }
 
@@ -78,12 +123,15 @@ export interface StandIn {
   received: ReceivedRequest[];
   /** Scripts the next submissions (tests); also reachable as POST /__standin/scenarios. */
   script(...scenarios: Scenario[]): void;
+  /** Replaces the mix unscripted submissions draw from; null: they all succeed. */
+  setFaults(mix: FaultMix | null): void;
+  /** How many submissions behaved as each scenario so far. */
+  readonly drawn: Readonly<Partial<Record<Scenario, number>>>;
   /** Waits for pending webhooks to be sent. */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
 
-const scenarioBody = z.object({ scenarios: z.array(z.enum(SCENARIOS)).max(1000) });
 
 export async function outputImage(input: Buffer, scenario: Scenario, seed: number): Promise<Buffer> {
   const shot = await renderStudioShot({
@@ -103,6 +151,9 @@ export async function outputImage(input: Buffer, scenario: Scenario, seed: numbe
 /** Starts a stand-in whose provider routes are handled by `handler`. */
 export async function startStandIn(name: string, handler: StandInHandler, options: StandInOptions = {}): Promise<StandIn> {
   const scenarios: Scenario[] = [];
+  let pick = options.faults ? scenarioPicker(options.faults) : null;
+  const drawn: Partial<Record<Scenario, number>> = {};
+  const rendered = new Map<string, Promise<Buffer>>();
   const outputs = new Map<string, { bytes: Buffer; expiresAt: number }>();
   const pending = new Set<Promise<void>>();
   const received: ReceivedRequest[] = [];
@@ -112,10 +163,26 @@ export async function startStandIn(name: string, handler: StandInHandler, option
     url: () => baseUrl,
     latencyMs: options.latencyMs ?? 300,
     received,
-    nextScenario: () => scenarios.shift() ?? "success",
+    nextScenario: () => {
+      const scenario = scenarios.shift() ?? pick?.() ?? "success";
+      drawn[scenario] = (drawn[scenario] ?? 0) + 1;
+      return scenario;
+    },
     async publishOutput(input, scenario, seed) {
       const id = randomUUID();
-      const bytes = await outputImage(input, scenario, seed);
+      let bytes: Buffer;
+      if (options.reuseOutputs) {
+        const key = `${scenario === "recolour" ? "recolour" : "plain"}:${createHash("sha256").update(input).digest("hex")}`;
+        let once = rendered.get(key);
+        if (!once) {
+          once = outputImage(input, scenario, 0);
+          rendered.set(key, once);
+          once.catch(() => rendered.delete(key));
+        }
+        bytes = await once;
+      } else {
+        bytes = await outputImage(input, scenario, seed);
+      }
       outputs.set(id, { bytes, expiresAt: scenario === "expired_output" ? 0 : Date.now() + ttl });
       return `${baseUrl}/outputs/${id}.jpg`;
     },
@@ -127,12 +194,17 @@ export async function startStandIn(name: string, handler: StandInHandler, option
       if (!res?.ok) throw new HttpError(422, { error: "image URL could not be loaded" });
       return Buffer.from(await res.arrayBuffer());
     },
-    deliverLater(delayMs, deliver) {
-      const p = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
-        .then(deliver)
-        .catch((error: unknown) => console.warn(`[${name}] webhook delivery failed: ${String(error)}`))
-        .finally(() => pending.delete(p));
-      pending.add(p);
+    deliverLater(delayMs, deliver, scenario) {
+      const later = (ms: number) => {
+        const p = new Promise<void>((resolve) => setTimeout(resolve, ms))
+          .then(deliver)
+          .catch((error: unknown) => console.warn(`[${name}] webhook delivery failed: ${String(error)}`))
+          .finally(() => pending.delete(p));
+        pending.add(p);
+      };
+      later(delayMs);
+      // The repeat races the first delivery's handling, as a provider's retry after a lost ack does.
+      if (scenario === "duplicate_webhook") later(delayMs + 25);
     },
   };
 
@@ -153,6 +225,7 @@ export async function startStandIn(name: string, handler: StandInHandler, option
           const parsed = scenarioBody.safeParse(body);
           if (!parsed.success) throw new HttpError(400, { error: parsed.error.message });
           scenarios.push(...parsed.data.scenarios);
+          if (parsed.data.faults !== undefined) pick = parsed.data.faults ? scenarioPicker(parsed.data.faults) : null;
           return send(res, 204, "");
         }
         const output = /^\/outputs\/([0-9a-f-]{36})\.jpg$/.exec(url.pathname);
@@ -178,6 +251,10 @@ export async function startStandIn(name: string, handler: StandInHandler, option
     url: baseUrl,
     received,
     script: (...s) => scenarios.push(...s),
+    setFaults: (mix) => {
+      pick = mix ? scenarioPicker(mix) : null;
+    },
+    drawn,
     settle: async () => {
       while (pending.size > 0) await Promise.all([...pending]);
     },

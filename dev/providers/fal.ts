@@ -231,7 +231,7 @@ export async function startFalStandIn(options: FalStandInOptions): Promise<FalSt
               body: raw,
             });
             if (!answer.ok) throw new Error(`webhook answered ${answer.status}`);
-          });
+          }, scenario);
         });
     }
     send(res, 200, { status: "IN_QUEUE", ...urls(ctx, r.appId, r.id), queue_position: 0 });

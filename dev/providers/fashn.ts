@@ -182,7 +182,7 @@ export async function startFashnStandIn(options: StandInOptions & { apiKey: stri
           ctx.deliverLater(ctx.latencyMs, async () => {
             await p.done;
             await deliver(webhook, statusBody(p, Math.max(Date.now() - p.createdAt, ctx.latencyMs), ctx.latencyMs));
-          });
+          }, scenario);
         }
         send(res, 200, { id: p.id, error: null });
         return true;

@@ -166,7 +166,7 @@ export async function startReplicateStandIn(options: ReplicateStandInOptions): P
     if (p.status) return;
     Object.assign(p, outcome, { completedAt: Date.now() });
     p.finish();
-    ctx.deliverLater(0, () => sendWebhook(p, ctx));
+    ctx.deliverLater(0, () => sendWebhook(p, ctx), p.scenario);
   }
 
   async function run(p: Prediction, ctx: StandInContext): Promise<void> {

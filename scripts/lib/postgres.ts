@@ -99,3 +99,34 @@ export async function ensureDatabase(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Runs `fn` on a connection to the cluster's maintenance database. */
+export async function withAdminClient<T>(baseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(baseUrl, "postgres") });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new database copied from a migrated template; retried while another process copies the same template. */
+export async function createDatabaseFromTemplate(baseUrl: string, name: string, template: string): Promise<void> {
+  await withAdminClient(baseUrl, async (client) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(`create database "${name}" template "${template}"`);
+        return;
+      } catch (error) {
+        // 55006: another process is copying the same template at this instant.
+        if ((error as { code?: string }).code !== "55006" || attempt > 50) throw error;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+      }
+    }
+  });
+}
+
+export async function dropDatabase(baseUrl: string, name: string): Promise<void> {
+  await withAdminClient(baseUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
+}
