@@ -4,7 +4,7 @@ import { fetchPolicyOf, importDeps } from "../app/services/catalog/import-deps.s
 import { deleteOldJobEvents, deleteOrphanOutputs, deleteUnusedAssets, failStuckJobs } from "../app/services/maintenance.server";
 import { createPrisma, type PrismaHandle } from "../app/services/prisma.server";
 import { createStorage } from "../app/services/storage/config.server";
-import { enqueueGenerationJobs, sweepPendingJobs } from "../app/lib/generate-queue.server";
+import { enqueueGenerationJobs, recoverLostJobs, sweepPendingJobs } from "../app/lib/generate-queue.server";
 import { runApprovedDrafts } from "../app/services/watcher/watcher.server";
 import { enqueuePublications, sweepPublications } from "../app/lib/publish-queue.server";
 import { autoPublish } from "../app/services/publish/auto-publish.server";
@@ -50,7 +50,9 @@ export async function startFleet(
         // The watcher's approved drafts whose photo has arrived become shoots.
         const shot = (await runApprovedDrafts(db.prisma)).filter((r) => r.outcome === "shot");
         for (const r of shot) await enqueueGenerationJobs(generateQueue, db.prisma, r.shopId, r.jobIds ?? []);
-        return (await sweepPendingJobs(generateQueue, db.prisma)) + (await sweepPublications(publishQueue, db.prisma)) + shot.length;
+        const recovered = await recoverLostJobs(generateQueue, db.prisma);
+        if (recovered.requeued + recovered.failed > 0) log.warn(recovered, "generate jobs the queue had lost were put back or failed and refunded");
+        return (await sweepPendingJobs(generateQueue, db.prisma)) + (await sweepPublications(publishQueue, db.prisma)) + shot.length + recovered.requeued;
       },
       cleanup: async () => ({
         unusedAssets: await deleteUnusedAssets(db.prisma, storage),

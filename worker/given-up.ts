@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 import type { Job } from "bullmq";
 import type { Logger } from "pino";
-import { failJob } from "../app/services/shoots/job-state.server";
+import { failAbandonedJob } from "../app/services/shoots/job-state.server";
 import { generateJob } from "./generate";
 
 /** Times a job may lose its worker (crash, OOM kill, deploy) before the queue gives it up. */
@@ -19,10 +19,7 @@ export async function settleGivenUpJob(db: PrismaClient, job: Job, log: Logger):
     if ((await job.getState()) !== "failed") return false;
     const data = generateJob.safeParse(job.data);
     if (!data.success) return false;
-    const failed = await failJob(db, data.data.shopId, data.data.jobId, {
-      code: "abandoned",
-      message: "The photo could not be made after repeated worker failures; its credits were refunded.",
-    });
+    const failed = await failAbandonedJob(db, data.data.shopId, data.data.jobId);
     if (failed) log.warn({ jobId: job.id, reason: job.failedReason }, "job given up by the queue; failed and refunded");
     return failed;
   } catch (err) {

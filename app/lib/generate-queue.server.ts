@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import type { Queue } from "bullmq";
-import { markQueued } from "~/services/shoots/job-state.server";
+import { failAbandonedJob, markQueued } from "~/services/shoots/job-state.server";
 
 export const GENERATE_ATTEMPTS = 4;
 const MAX_PRIORITY = 2_000_000;
@@ -51,4 +51,32 @@ export async function sweepPendingJobs(queue: Queue, db: PrismaClient, olderThan
   for (const j of stale) byShop.set(j.shopId, [...(byShop.get(j.shopId) ?? []), j.id]);
   for (const [shopId, ids] of byShop) await enqueueGenerationJobs(queue, db, shopId, ids);
   return stale.length;
+}
+
+/**
+ * Queued jobs the queue no longer knows (Redis lost its data: a failover without
+ * persistence, a flush) are put back on it; ones it failed on its own while the database
+ * could not be told are failed and refunded. Checks the longest-waiting jobs first, a
+ * bounded number per sweep: one state lookup each.
+ */
+export async function recoverLostJobs(
+  queue: Queue,
+  db: PrismaClient,
+  p: { olderThanMs?: number; limit?: number } = {},
+): Promise<{ requeued: number; failed: number }> {
+  const waiting = await db.generationJob.findMany({
+    where: { status: "queued", queuedAt: { lt: new Date(Date.now() - (p.olderThanMs ?? 10 * 60_000)) } },
+    select: { id: true, shopId: true },
+    orderBy: { queuedAt: "asc" },
+    take: p.limit ?? 1_000,
+  });
+  const states = await Promise.all(waiting.map((j) => queue.getJobState(j.id)));
+  const lost = new Map<string, string[]>();
+  let failed = 0;
+  for (const [i, j] of waiting.entries()) {
+    if (states[i] === "unknown") lost.set(j.shopId, [...(lost.get(j.shopId) ?? []), j.id]);
+    else if (states[i] === "failed" && (await failAbandonedJob(db, j.shopId, j.id))) failed++;
+  }
+  for (const [shopId, ids] of lost) await enqueueGenerationJobs(queue, db, shopId, ids);
+  return { requeued: [...lost.values()].reduce((n, ids) => n + ids.length, 0), failed };
 }

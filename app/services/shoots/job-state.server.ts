@@ -270,6 +270,18 @@ export async function failJob(db: PrismaClient, shopId: string, jobId: string, e
   });
 }
 
+/**
+ * The queue gave the job up on its own (its workers died under it too often, or it lost
+ * track of it): failed and refunded as a last attempt would be. False when the job had
+ * already finished, so calling it again, or for a finished job, changes nothing.
+ */
+export function failAbandonedJob(db: PrismaClient, shopId: string, jobId: string) {
+  return failJob(db, shopId, jobId, {
+    code: "abandoned",
+    message: "The photo could not be made after repeated worker failures; its credits were refunded.",
+  });
+}
+
 /** Providers that can stop work in flight (FASHN and the studio cannot). */
 export const PROVIDERS_WITH_CANCEL = ["fal", "replicate", "http"] as const;
 
