@@ -74,8 +74,13 @@ export async function reconcilePublication(deps: PublishDeps, shopId: string, pu
     }
     throw error;
   } finally {
-    await deps.db.$executeRaw`update public.publications set lease_until = null where id = ${pub.id}::uuid`;
+    await releaseLease(deps.db, pub.id);
   }
+}
+
+/** Gives the publication back at once; if even that fails, the lease runs out on its own. */
+async function releaseLease(db: Db, id: string): Promise<void> {
+  await db.$executeRaw`update public.publications set lease_until = null where id = ${id}::uuid`.catch(() => undefined);
 }
 
 async function claimLease(db: Db, shopId: string, id: string, ms: number): Promise<Publication | null> {
@@ -83,7 +88,14 @@ async function claimLease(db: Db, shopId: string, id: string, ms: number): Promi
     update public.publications set lease_until = now() + make_interval(secs => ${ms / 1000})
      where id = ${id}::uuid and shop_id = ${shopId}::uuid and (lease_until is null or lease_until < now())
      returning id`;
-  return claimed.length ? db.publication.findUnique({ where: { id } }) : null;
+  if (!claimed.length) return null;
+  try {
+    return await db.publication.findUniqueOrThrow({ where: { id } });
+  } catch (error) {
+    // Claimed but not read (a cut connection): give it back rather than hold it for the lease.
+    await releaseLease(db, id);
+    throw error;
+  }
 }
 
 /** A publication that could not be done; the message is what the merchant reads. */
