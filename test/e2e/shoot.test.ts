@@ -1,29 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../dev/shopify/server";
-import { parseWorkerEnv } from "../../worker/env.server";
-import { startFleet } from "../../worker/fleet";
-import { freePort, startAppServer } from "../support/app-server";
+import { describe, expect, it } from "vitest";
 import { newPage, screenshot, useBrowser } from "../support/browser";
 import { uniqueShopDomain, useTestDb } from "../support/db";
+import { startE2eStack } from "../support/e2e-stack";
 
 // The main job: import products, pick presets, see the price, shoot, open a photo.
 
 const h = useTestDb(2);
-const storageDir = mkdtempSync(path.join(tmpdir(), "atelier-e2e-shoot-"));
-afterAll(() => rmSync(storageDir, { recursive: true, force: true }));
-process.env.LOCAL_STORAGE_DIR = storageDir;
-const appPort = await freePort();
-const sim = await startSimulator({ appUrl: `http://127.0.0.1:${appPort}`, apiKey: "atelier-dev-api-key", apiSecret: "atelier-dev-api-secret-not-for-production", products: 30 });
-afterAll(() => sim.close());
-process.env.SHOPIFY_SIMULATOR_URL = sim.url;
-const app = await startAppServer({ port: appPort, simulatorUrl: sim.url });
-const source = { ...process.env, WORKER_QUEUES: "import,generate", GENERATE_CONCURRENCY: "2", LOG_LEVEL: "silent", FETCH_ALLOWED_ORIGINS: sim.url };
-const fleet = await startFleet(parseWorkerEnv(source), pino({ level: "silent" }), source);
-afterAll(() => fleet.close());
+const { sim, app } = await startE2eStack({ label: "shoot", products: 30, queues: "import,generate" });
 const browser = await useBrowser();
 
 describe("shoot", () => {

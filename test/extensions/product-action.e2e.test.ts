@@ -1,36 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../dev/shopify/server";
+import { describe, expect, it } from "vitest";
 import { mintSessionToken } from "../../dev/shopify/tokens";
-import { parseWorkerEnv } from "../../worker/env.server";
-import { startFleet } from "../../worker/fleet";
-import { freePort, startAppServer } from "../support/app-server";
 import { newPage, screenshot, useBrowser } from "../support/browser";
 import { uniqueShopDomain, useTestDb } from "../support/db";
+import { E2E_API_KEY, E2E_API_SECRET, startE2eStack } from "../support/e2e-stack";
 import { bundleExtension, startExtensionHost } from "./extension-host";
 
 // The product action and block in Chromium against the built app: the extensions'
 // bundles run on an origin of their own, as on Shopify's extension host, so every call
 // to the app is a real cross-origin request with a session token (and its preflight).
 
-const API_KEY = "atelier-dev-api-key";
-const API_SECRET = "atelier-dev-api-secret-not-for-production";
 const h = useTestDb(2);
-const storageDir = mkdtempSync(path.join(tmpdir(), "atelier-e2e-extensions-"));
-afterAll(() => rmSync(storageDir, { recursive: true, force: true }));
-process.env.LOCAL_STORAGE_DIR = storageDir;
-const appPort = await freePort();
-const appUrl = `http://127.0.0.1:${appPort}`;
-const sim = await startSimulator({ appUrl, apiKey: API_KEY, apiSecret: API_SECRET, products: 6 });
-afterAll(() => sim.close());
-process.env.SHOPIFY_SIMULATOR_URL = sim.url;
-const app = await startAppServer({ port: appPort, simulatorUrl: sim.url });
-const source = { ...process.env, WORKER_QUEUES: "import,generate", GENERATE_CONCURRENCY: "2", LOG_LEVEL: "silent", FETCH_ALLOWED_ORIGINS: sim.url };
-const fleet = await startFleet(parseWorkerEnv(source), pino({ level: "silent" }), source);
-afterAll(() => fleet.close());
+const { appUrl, sim, app } = await startE2eStack({ label: "extensions", products: 6, queues: "import,generate" });
 const host = await startExtensionHost(appUrl, {
   action: { target: "admin.product-details.action.render", code: await bundleExtension("extensions/shoot-product-action") },
   block: { target: "admin.product-details.block.render", code: await bundleExtension("extensions/product-photos-block") },
@@ -44,7 +24,7 @@ describe("admin extensions in the browser", () => {
     const productId = `gid://shopify/Product/${withImages.id}`;
     const { page, errors } = await newPage(browser);
     // The admin hands the extension a fresh ID token whenever it asks.
-    await page.exposeFunction("atelierIdToken", () => mintSessionToken({ shop, apiKey: API_KEY, apiSecret: API_SECRET }));
+    await page.exposeFunction("atelierIdToken", () => mintSessionToken({ shop, apiKey: E2E_API_KEY, apiSecret: E2E_API_SECRET }));
 
     await page.goto(`${host.url}/action?products=${productId}`);
     await page.getByText("Import photos from Shopify").click({ timeout: 30_000 });
@@ -83,7 +63,7 @@ describe("admin extensions in the browser", () => {
     expect(refusals).toEqual({ none: [401, "unauthenticated"], forged: [401, "1"] });
 
     const { page: block, errors: blockErrors } = await newPage(browser);
-    await block.exposeFunction("atelierIdToken", () => mintSessionToken({ shop, apiKey: API_KEY, apiSecret: API_SECRET }));
+    await block.exposeFunction("atelierIdToken", () => mintSessionToken({ shop, apiKey: E2E_API_KEY, apiSecret: E2E_API_SECRET }));
     await expect
       .poll(
         async () => {

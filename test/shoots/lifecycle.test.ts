@@ -14,8 +14,8 @@ import { createLocalStorage } from "~/services/storage/local.server";
 import { renderGarment } from "../../dev/shopify/images";
 import { parseWorkerEnv } from "../../worker/env.server";
 import { startFleet } from "../../worker/fleet";
-import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { useGenerateQueue } from "../support/generate-queue";
 import { addProductPhoto } from "../support/photos";
 
 const h = useTestDb(6);
@@ -23,13 +23,7 @@ const root = mkdtempSync(path.join(tmpdir(), "atelier-lifecycle-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const storage = createLocalStorage({ driver: "local", root, appUrl: "http://127.0.0.1:9", signingSecret: "s".repeat(40) });
 const options = { modelPreset: "fashion_model_v1", posePreset: "standing", scenePreset: "studio", generationType: "hd" } as const;
-const connection = redisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const queue = makeQueue("generate", connection, process.env.REDIS_PREFIX!);
-afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-});
+const { queue } = useGenerateQueue();
 
 async function shoot(products: number, credits: number) {
   const shop = await makeShop(h);

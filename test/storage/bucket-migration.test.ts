@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { withDatabase } from "../../scripts/lib/postgres";
+import { dropDatabase, withAdminClient, withDatabase } from "../../scripts/lib/postgres";
 import { pushMigrations } from "../../scripts/lib/schema";
 
 // The bucket migration only acts where Supabase's storage schema exists. Here a
@@ -14,16 +14,6 @@ const base = inject("baseDatabaseUrl");
 const name = `atelier_t_p${process.pid}_storage_${randomBytes(4).toString("hex")}`;
 const url = withDatabase(base, name);
 let client: pg.Client;
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: withDatabase(base, "postgres") });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 const MINIMAL_STORAGE_SCHEMA = `
   create schema storage;
@@ -48,7 +38,7 @@ const MINIMAL_STORAGE_SCHEMA = `
 `;
 
 beforeAll(async () => {
-  await admin((c) => c.query(`create database "${name}"`));
+  await withAdminClient(base, (c) => c.query(`create database "${name}"`));
   client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(MINIMAL_STORAGE_SCHEMA);
@@ -63,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.end();
-  await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+  await dropDatabase(base, name);
 });
 
 /** Runs as an API client whose JWT names `shopId`, then rolls back. */

@@ -1,29 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { grantPurchase } from "~/services/credits/operations.server";
 import { getBalance } from "~/services/credits/queries.server";
 import { createShoot } from "~/services/shoots/create.server";
 import { claimJob, completeJob } from "~/services/shoots/job-state.server";
 import { settleGivenUpJob } from "../../worker/given-up";
-import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { useGenerateQueue } from "../support/generate-queue";
 
 // A generate job the queue gives up on by itself (past the stall limit, BullMQ fails it
 // with "job stalled more than allowable limit" before any processor runs): the photo is
 // failed and refunded in the database, once, and a finished photo is left alone.
 
 const h = useTestDb(2);
-const connection = redisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const { connection, queue } = useGenerateQueue();
 const suffix = randomUUID().slice(0, 8);
-const queue = makeQueue("generate", connection, process.env.REDIS_PREFIX!);
 const log = pino({ level: "silent" });
-afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-});
 
 describe("a generate job the queue gave up on", () => {
   it("is failed and refunded once; a completed one is untouched", async () => {

@@ -1,24 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { UnrecoverableError, Worker } from "bullmq";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { enqueueGenerationJobs, recoverLostJobs } from "~/lib/generate-queue.server";
 import { grantPurchase } from "~/services/credits/operations.server";
 import { getBalance } from "~/services/credits/queries.server";
 import { createShoot } from "~/services/shoots/create.server";
-import { makeQueue, redisConnection } from "../../worker/queues";
 import { makeShop, useTestDb } from "../support/db";
+import { useGenerateQueue } from "../support/generate-queue";
 
 // Queued photos whose queue entries are gone (Redis lost its data) or were failed by the
 // queue while the database could not be told: the sweep repairs both, once.
 
 const h = useTestDb(2);
-const connection = redisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-const queue = makeQueue("generate", connection, process.env.REDIS_PREFIX!);
-afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-});
+const { connection, queue } = useGenerateQueue();
 
 describe("recovering generate jobs the queue lost", () => {
   it("puts back queued jobs the queue does not know, fails and refunds ones it failed, and leaves waiting ones alone", async () => {
